@@ -1,0 +1,19 @@
+//! The pure core: the trajectory model, format detection and normalization, streaming decoding
+//! and metrics.
+//!
+//! Architecture invariant: nothing here does IO or knows about the browser. No leptos, web-sys,
+//! js-sys, wasm-bindgen or gloo; no files, sockets or clocks. Every function takes values and
+//! returns values (plus diagnostics), so all of it is tested natively with `cargo test`.
+//! `tests/architecture.rs` enforces this.
+
+pub mod diagnostic;
+pub mod inspect;
+pub mod metrics;
+pub mod normalize;
+pub mod stream;
+pub mod trajectory;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use metrics::TrajectoryMetrics;
+pub use normalize::normalize;
+pub use trajectory::{Format, Message, Outcome, Role, SourceRef, ToolCall, Trajectory};

@@ -1,0 +1,289 @@
+//! Chat message lists: OpenAI messages (with `tool_calls`, `reasoning_content`, tool messages),
+//! text-only messages (`{role, text}`, nebius), ShareGPT `{from, value}`.
+//!
+//! Content may be a string, a list of parts (`[{"type": "text", "text": ...}]`), a JSON string
+//! holding such a list, or null. Reasoning comes from `reasoning_content` (or `reasoning`,
+//! `thinking`) and from `<think>...</think>` blocks, which are taken out of the answer.
+
+use serde_json::{Map, Value};
+
+use super::json;
+use crate::domain::diagnostic::Diagnostic;
+use crate::domain::trajectory::{Message, Role, ToolCall};
+
+/// Whether the list uses ShareGPT's `{from, value}` message keys.
+pub(super) fn is_sharegpt(items: &[Value]) -> bool {
+    items.first().is_some_and(|item| item.get("from").is_some() && item.get("value").is_some())
+}
+
+/// Reads every message of a list; unreadable items are skipped with a diagnostic each.
+pub(super) fn read_messages(
+    items: Vec<Value>,
+    path: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Message> {
+    let mut messages = Vec::with_capacity(items.len());
+    for (idx, item) in items.into_iter().enumerate() {
+        let item_path = format!("{path}/{idx}");
+        match item {
+            Value::Object(map) => messages.push(read_message(map, &item_path, diagnostics)),
+            other => diagnostics.push(Diagnostic::error(
+                "bad_message",
+                item_path,
+                format!("a message must be an object, found {}; skipped", json::describe(&other)),
+            )),
+        }
+    }
+    messages
+}
+
+/// Reads one message object.
+pub(super) fn read_message(
+    mut map: Map<String, Value>,
+    path: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Message {
+    let role_name = ["role", "from", "author"]
+        .iter()
+        .find_map(|key| map.get(*key).and_then(Value::as_str))
+        .map(str::to_owned);
+    let role = match role_name.as_deref().map(|name| (name, Role::from_source(name))) {
+        Some((_, Some(role))) => role,
+        Some((name, None)) => {
+            diagnostics.push(Diagnostic::warning(
+                "unknown_role",
+                format!("{path}/role"),
+                format!("unknown role `{name}`, read as user"),
+            ));
+            Role::User
+        }
+        None => {
+            diagnostics.push(Diagnostic::warning(
+                "unknown_role",
+                path,
+                "the message has no role, read as user",
+            ));
+            Role::User
+        }
+    };
+
+    let content_key = ["content", "text", "value", "message"]
+        .into_iter()
+        .find(|key| map.get(*key).is_some_and(|value| !value.is_null()));
+    let mut content = match content_key.and_then(|key| map.remove(key).map(|v| (key, v))) {
+        Some((key, value)) => content_to_text(value, &format!("{path}/{key}"), diagnostics),
+        None => String::new(),
+    };
+    // nebius SWE-agent rows keep the system prompt beside an empty `text`.
+    if content.is_empty() && role == Role::System {
+        if let Some(Value::String(prompt)) = map.remove("system_prompt") {
+            content = prompt;
+        }
+    }
+
+    let mut reasoning = ["reasoning_content", "reasoning", "thinking"]
+        .into_iter()
+        .find_map(|key| map.remove(key).and_then(json::into_string).filter(|s| !s.is_empty()));
+    if role == Role::Assistant {
+        if let Some((answer, thought)) = split_think(&content) {
+            if !thought.is_empty() {
+                reasoning = Some(match reasoning {
+                    Some(given) => format!("{given}\n\n{thought}"),
+                    None => thought,
+                });
+            }
+            content = answer;
+        }
+    }
+
+    let mut tool_calls = Vec::new();
+    if let Some(value) = map.remove("tool_calls") {
+        let calls_path = format!("{path}/tool_calls");
+        match json::parse_if_string(value, &calls_path) {
+            Ok(Value::Array(calls)) => {
+                for (idx, call) in calls.into_iter().enumerate() {
+                    let call_path = format!("{calls_path}/{idx}");
+                    match read_tool_call(call, &call_path) {
+                        Ok(call) => tool_calls.push(call),
+                        Err(diagnostic) => diagnostics.push(diagnostic),
+                    }
+                }
+            }
+            Ok(Value::Null) => {}
+            Ok(other) => diagnostics.push(Diagnostic::warning(
+                "bad_tool_call",
+                calls_path,
+                format!("`tool_calls` is {}, not a list; ignored", json::describe(&other)),
+            )),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    // The legacy OpenAI `function_call` field (one call, no id).
+    if let Some(call @ Value::Object(_)) = map.remove("function_call") {
+        match read_tool_call(call, &format!("{path}/function_call")) {
+            Ok(call) => tool_calls.push(call),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+
+    Message {
+        role,
+        content,
+        reasoning,
+        tool_calls,
+        tool_call_id: map.remove("tool_call_id").and_then(json::into_string),
+        name: map.remove("name").and_then(json::into_string),
+        result_of: None,
+    }
+}
+
+/// Reads an OpenAI tool call `{id, type, function: {name, arguments}}`, or a flat
+/// `{id, name, arguments}`. `arguments` may be a JSON string (OpenAI) or already an object.
+pub(super) fn read_tool_call(call: Value, path: &str) -> Result<ToolCall, Diagnostic> {
+    let call = json::parse_if_string(call, path)?;
+    let Value::Object(mut call) = call else {
+        return Err(Diagnostic::warning(
+            "bad_tool_call",
+            path,
+            format!("a tool call must be an object, found {}; skipped", json::describe(&call)),
+        ));
+    };
+    let id = call.remove("id").and_then(json::into_string);
+    let mut function = match call.remove("function") {
+        Some(Value::Object(function)) => function,
+        _ => call,
+    };
+    let Some(name) = function.remove("name").and_then(json::into_string) else {
+        return Err(Diagnostic::warning(
+            "bad_tool_call",
+            path,
+            "the tool call has no name; skipped",
+        ));
+    };
+    let arguments = function.remove("arguments").or_else(|| function.remove("input"));
+    let (arguments, raw_arguments) = match arguments {
+        Some(Value::String(raw)) => match serde_json::from_str::<Value>(&raw) {
+            Ok(parsed) => (parsed, raw),
+            Err(_) => (Value::String(raw.clone()), raw),
+        },
+        Some(Value::Null) | None => (Value::Object(Map::new()), String::new()),
+        Some(other) => {
+            let raw = other.to_string();
+            (other, raw)
+        }
+    };
+    Ok(ToolCall { id, name, arguments, raw_arguments, inferred: false, result_idx: None })
+}
+
+/// Turns message content of any shape into text.
+///
+/// A list of parts is joined: text parts by their text, other parts (images, audio) by a
+/// `[type]` placeholder with a warning. A string holding a JSON list of parts is parsed first;
+/// any other string is kept as it is, even when it looks like JSON (a tool may print JSON).
+pub(super) fn content_to_text(
+    value: Value,
+    path: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => {
+            if json::starts_like_json(&text) {
+                if let Ok(parsed @ (Value::Array(_) | Value::Object(_))) =
+                    serde_json::from_str::<Value>(&text)
+                {
+                    if is_parts(&parsed) {
+                        return content_to_text(parsed, path, diagnostics);
+                    }
+                }
+            }
+            text
+        }
+        Value::Array(parts) => {
+            let mut text = String::new();
+            for (idx, part) in parts.into_iter().enumerate() {
+                let piece = match part {
+                    Value::String(s) => s,
+                    Value::Object(mut part) => {
+                        match part.remove("text").and_then(json::into_string) {
+                            Some(s) => s,
+                            None => {
+                                let kind = part
+                                    .get("type")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("unknown")
+                                    .to_owned();
+                                diagnostics.push(Diagnostic::warning(
+                                    "non_text_part",
+                                    format!("{path}/{idx}"),
+                                    format!(
+                                        "a content part of type `{kind}` is shown as a placeholder"
+                                    ),
+                                ));
+                                format!("[{kind}]")
+                            }
+                        }
+                    }
+                    other => other.to_string(),
+                };
+                text.push_str(&piece);
+            }
+            text
+        }
+        Value::Object(mut part) => match part.remove("text").and_then(json::into_string) {
+            Some(text) => text,
+            None => Value::Object(part).to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Whether a parsed JSON value is a content part or a list of them.
+fn is_parts(value: &Value) -> bool {
+    let is_part =
+        |v: &Value| v.get("type").is_some_and(Value::is_string) && v.get("text").is_some();
+    match value {
+        Value::Array(items) => !items.is_empty() && items.iter().all(is_part),
+        object => is_part(object),
+    }
+}
+
+/// Splits `<think>...</think>` reasoning out of assistant text.
+///
+/// Handles several blocks, an opening tag without a close (the rest is reasoning: a cut-off
+/// generation) and a close without an opening tag (chat templates that put `<think>` in the
+/// prompt). Returns `None` when the text has no think tags.
+pub fn split_think(text: &str) -> Option<(String, String)> {
+    const OPEN: &str = "<think>";
+    const CLOSE: &str = "</think>";
+    if !text.contains(OPEN) && !text.contains(CLOSE) {
+        return None;
+    }
+    let mut answer = String::new();
+    let mut thoughts: Vec<&str> = Vec::new();
+    let mut rest = text;
+    // A leading close tag without an opening: everything before it is reasoning.
+    if let Some(close) = rest.find(CLOSE) {
+        if rest.find(OPEN).is_none_or(|open| open > close) {
+            thoughts.push(rest[..close].trim());
+            rest = &rest[close + CLOSE.len()..];
+        }
+    }
+    while let Some(open) = rest.find(OPEN) {
+        answer.push_str(&rest[..open]);
+        let inner = &rest[open + OPEN.len()..];
+        match inner.find(CLOSE) {
+            Some(close) => {
+                thoughts.push(inner[..close].trim());
+                rest = &inner[close + CLOSE.len()..];
+            }
+            None => {
+                thoughts.push(inner.trim());
+                rest = "";
+            }
+        }
+    }
+    answer.push_str(rest);
+    let thought = thoughts.into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join("\n\n");
+    Some((answer.trim_start().to_owned(), thought))
+}

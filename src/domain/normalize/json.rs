@@ -1,0 +1,85 @@
+//! Small helpers for reading untrusted `serde_json::Value`s: paths, strings held as JSON text,
+//! short descriptions for diagnostics.
+
+use serde_json::{Map, Value};
+
+use crate::domain::diagnostic::Diagnostic;
+
+/// A short description of a value's kind for diagnostics (`a number (42)`, `a string`).
+pub(super) fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => format!("a boolean ({b})"),
+        Value::Number(n) => format!("a number ({n})"),
+        Value::String(s) => format!("a string of {} bytes", s.len()),
+        Value::Array(items) => format!("a list of {} items", items.len()),
+        Value::Object(map) if map.is_empty() => "an empty object".to_owned(),
+        Value::Object(map) => format!("an object with {} fields", map.len()),
+    }
+}
+
+/// When `value` is a string holding JSON (a list or an object), parses it; other values are
+/// returned as they are. A string that starts like JSON but does not parse is an error.
+pub(super) fn parse_if_string(value: Value, path: &str) -> Result<Value, Diagnostic> {
+    match value {
+        Value::String(text) if starts_like_json(&text) => serde_json::from_str(&text)
+            .map_err(|err| Diagnostic::error("bad_json_string", path, format!("not JSON: {err}"))),
+        Value::String(text) => Err(Diagnostic::error(
+            "bad_json_string",
+            path,
+            format!("expected a list, found a string of {} bytes", text.len()),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// Whether text starts (after white space) with `[` or `{`.
+pub(super) fn starts_like_json(text: &str) -> bool {
+    matches!(text.trim_start().as_bytes().first(), Some(b'[' | b'{'))
+}
+
+/// The value at a dotted path of object keys.
+pub(super) fn get<'a>(map: &'a Map<String, Value>, path: &[&str]) -> Option<&'a Value> {
+    let (last, parents) = path.split_last()?;
+    let mut current = map;
+    for key in parents {
+        current = current.get(*key)?.as_object()?;
+    }
+    current.get(*last)
+}
+
+/// Removes and returns the value at a dotted path of object keys.
+pub(super) fn take(map: &mut Map<String, Value>, path: &[&str]) -> Option<Value> {
+    let (last, parents) = path.split_last()?;
+    let mut current = map;
+    for key in parents {
+        current = current.get_mut(*key)?.as_object_mut()?;
+    }
+    current.remove(*last)
+}
+
+/// Removes and returns a string at `path` (numbers are written out); other kinds stay in place.
+pub(super) fn take_string(map: &mut Map<String, Value>, path: &[&str]) -> Option<String> {
+    match get(map, path)? {
+        Value::String(_) | Value::Number(_) => {}
+        _ => return None,
+    }
+    match take(map, path)? {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A string field of an object, borrowed.
+pub(super) fn str_field<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
+    value.get(key)?.as_str()
+}
+
+/// Takes a string out of an owned value (other kinds give `None`).
+pub(super) fn into_string(value: Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}

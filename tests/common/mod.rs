@@ -1,0 +1,31 @@
+//! Helpers shared by the native test files: reading fixture rows and normalizing them.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use trajex::domain::normalize::normalize_decoded;
+use trajex::domain::stream::decode_document;
+use trajex::domain::trajectory::{Origin, Trajectory};
+
+/// Path of a file under `tests/fixtures`.
+pub fn fixture_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// The bytes of a fixture file.
+pub fn fixture_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(fixture_path(name)).unwrap_or_else(|err| panic!("reading fixture {name}: {err}"))
+}
+
+/// Every row of a fixture file, normalized; panics on a line that does not decode.
+pub fn trajectories(name: &str) -> Vec<Trajectory> {
+    decode_document(&fixture_bytes(name))
+        .into_iter()
+        .enumerate()
+        .map(|(row_idx, row)| {
+            let row = row.unwrap_or_else(|err| panic!("{name}: {err}"));
+            normalize_decoded(row, Origin::File { path: name.to_owned() }, row_idx as u64)
+        })
+        .collect()
+}
