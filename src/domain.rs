@@ -1,15 +1,19 @@
-//! The pure core: the trajectory model, format detection and normalization, streaming decoding
-//! and metrics.
+//! The pure core: the trajectory model, format detection and normalization, streaming decoding,
+//! patches, metrics, aggregates, curation filters and export.
 //!
 //! Architecture invariant: nothing here does IO or knows about the browser. No leptos, web-sys,
 //! js-sys, wasm-bindgen or gloo; no files, sockets or clocks. Every function takes values and
 //! returns values (plus diagnostics), so all of it is tested natively with `cargo test`.
 //! `tests/architecture.rs` enforces this.
 
+pub mod aggregate;
 pub mod diagnostic;
+pub mod export;
+pub mod filter;
 pub mod inspect;
 pub mod metrics;
 pub mod normalize;
+pub mod patch;
 pub mod stream;
 pub mod trajectory;
 

@@ -78,3 +78,75 @@ fn missing_file_and_usage_errors() {
     let (_, _, code) = trajex(&["frobnicate"], b"");
     assert_eq!(code, 2);
 }
+
+fn run_raw(args: &[&str]) -> (String, String, i32) {
+    let output = Command::new(env!("CARGO_BIN_EXE_trajex")).args(args).output().unwrap();
+    (
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+        output.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn export_raw_is_byte_identical_and_the_manifest_counts_every_row() {
+    let dir = std::env::temp_dir().join(format!("trajex-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.jsonl");
+    let open_swe = common::fixture_bytes("open_swe_traces/openhands_swegym.jsonl");
+    let mut bytes = open_swe.clone();
+    bytes.extend_from_slice(b"{broken\n");
+    bytes.extend_from_slice(&common::fixture_bytes("real/nebius_swe_agent_trajectories.jsonl"));
+    std::fs::write(&input, &bytes).unwrap();
+    let out = dir.join("out.jsonl");
+    let (_, stderr, code) = run_raw(&[
+        "export",
+        "--filter",
+        "outcome=resolved&lang=python&max_tokens=1000000&tool=execute_bash",
+        "-o",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    // Only the Open-SWE-Traces rows call execute_bash: they come out byte for byte.
+    assert_eq!(std::fs::read(&out).unwrap(), open_swe);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("out.manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["format"], "raw");
+    assert_eq!(manifest["counts"]["rows_read"], 11);
+    assert_eq!(manifest["counts"]["exported"], 5);
+    assert_eq!(manifest["counts"]["filtered_out"]["tool"], 5);
+    assert_eq!(manifest["counts"]["n_line_errors"], 1);
+    assert_eq!(
+        manifest["counts"]["line_errors"][0].as_str().unwrap().split(": ").nth(1),
+        Some("not JSON")
+    );
+    assert_eq!(
+        manifest["filter_query"],
+        "outcome=resolved&max_tokens=1000000&lang=python&tool=execute_bash"
+    );
+    assert!(manifest["filter_summary"].as_str().unwrap().starts_with("resolved, ≤ 1000000 tokens"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn export_sft_to_stdout_with_manifest_on_stderr() {
+    let path = common::fixture_path("real/swe_smith_trajectories.jsonl");
+    let (stdout, stderr, code) =
+        run_raw(&["export", "--format", "sft", "--filter", "patch=yes", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let records: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // Two of the five SWE-smith rows have an empty `patch`.
+    assert_eq!(records.len(), 3);
+    assert_eq!(records[0]["messages"][0]["role"], "system");
+    assert_eq!(records[0]["resolved"], true);
+    assert!(stderr.contains("\"kind\": \"trajex-export\""), "{stderr}");
+    assert!(stderr.contains("5 rows read, 3 exported, 2 filtered out"), "{stderr}");
+}
+
+#[test]
+fn export_rejects_unknown_filter_keys() {
+    let (_, stderr, code) = run_raw(&["export", "--filter", "colour=blue", "-"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("`colour` is not a filter key"), "{stderr}");
+}

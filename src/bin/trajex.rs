@@ -1,14 +1,23 @@
 //! `trajex`: the native command line over the same core as the web app.
 //!
-//! `trajex inspect FILE...` reads JSONL, a JSON array of rows or one JSON object per FILE (`-`
-//! for standard input) and prints one JSON object per row to standard output: the trajectory's
-//! source, format, identifiers and metrics, or the decoding error of a bad line. A summary goes
-//! to standard error. Exit status: 0 when every file was read (bad rows are reported, not
-//! fatal), 1 when a file could not be opened or read, 2 on a usage error.
+//! - `trajex inspect FILE...` prints one JSON object per row: the trajectory's source, format,
+//!   identifiers and metrics, or the decoding error of a bad line.
+//! - `trajex export [--filter QUERY] [--format raw|sft] [-o OUT] FILE...` writes the rows that
+//!   pass the filter as JSONL, with a manifest (`OUT.manifest.json`) that accounts for every
+//!   row read. QUERY is the filter part of a Trajex page URL (`outcome=resolved&max_tokens=32000`).
+//!
+//! FILE is JSONL, a JSON array of rows or one JSON object (`-` is standard input). A summary
+//! goes to standard error. Exit status: 0 when every file was read (bad rows are reported, not
+//! fatal), 1 when a file could not be opened, read or written, 2 on a usage error.
 
+use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::process::ExitCode;
 
+use trajex::domain::export::{
+    sft_record, ExportCounts, ExportFormat, ExportSource, Manifest, SftOptions,
+};
+use trajex::domain::filter::{FilterSet, Selector, Verdict};
 use trajex::domain::inspect::{InspectError, InspectRecord};
 use trajex::domain::normalize::normalize_decoded;
 use trajex::domain::stream::{
@@ -19,94 +28,82 @@ use trajex::domain::TrajectoryMetrics;
 
 const USAGE: &str = "\
 usage: trajex inspect FILE...
+       trajex export [--filter QUERY] [--format raw|sft] [--arguments-as-string]
+                     [--drop-reasoning] [-o OUT] [--manifest PATH] FILE...
 
-Reads trajectory rows from each FILE (JSONL, a JSON array of rows, or one JSON object;
-`-` is standard input) and prints one JSON object per row: source, row index, detected
-format, identifiers and every metric Trajex computes, or the error of a bad line.";
+inspect  prints one JSON object per row: source, row index, detected format,
+         identifiers and every metric Trajex computes, or the error of a bad line.
+export   writes the rows passing QUERY (the filter of a Trajex page URL, e.g.
+         'outcome=resolved&max_tokens=32000&lang=python&patch=yes') as JSONL:
+         raw = the source rows byte for byte, sft = {messages, tools, ...} records
+         for Hugging Face datasets / TRL. The manifest (OUT.manifest.json, or
+         --manifest PATH, or standard error) counts every row read.
+
+FILE is JSONL, a JSON array of rows, or one JSON object; `-` is standard input.";
 
 /// Bytes read per chunk when streaming JSONL.
 const CHUNK: usize = 1 << 20;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
+    let result = match args.first().map(String::as_str) {
         Some("inspect") if args.len() > 1 => inspect(&args[1..]),
+        Some("export") => match ExportArgs::parse(&args[1..]) {
+            Ok(export_args) => export(export_args),
+            Err(message) => Err(Failure::Usage(message)),
+        },
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
-            ExitCode::SUCCESS
+            Ok(())
         }
         Some("--version" | "-V") => {
             println!("trajex {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
+            Ok(())
         }
-        _ => {
+        _ => Err(Failure::Usage(String::new())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            if !message.is_empty() {
+                eprintln!("trajex: {message}");
+            }
             eprintln!("{USAGE}");
             ExitCode::from(2)
         }
+        Err(Failure::Io) => ExitCode::FAILURE,
     }
 }
 
-/// Counts for the summary line.
-#[derive(Default)]
-struct Totals {
-    n_rows: u64,
-    n_trajectories: u64,
-    n_line_errors: u64,
-    n_with_diagnostics: u64,
-}
-
-fn inspect(paths: &[String]) -> ExitCode {
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    let mut totals = Totals::default();
-    let mut failed = false;
-    for path in paths {
-        let mut row_idx = 0;
-        let result = open(path).and_then(|reader| {
-            read_rows(reader, |result| {
-                emit(path, row_idx, result, &mut totals, &mut out);
-                row_idx += 1;
-            })
-        });
-        if let Err(err) = result {
-            eprintln!("trajex: {path}: {err}");
-            failed = true;
-        }
-    }
-    if let Err(err) = out.flush() {
-        eprintln!("trajex: writing output: {err}");
-        return ExitCode::FAILURE;
-    }
-    eprintln!(
-        "trajex: {} rows, {} trajectories, {} line errors, {} trajectories with diagnostics",
-        totals.n_rows, totals.n_trajectories, totals.n_line_errors, totals.n_with_diagnostics
-    );
-    if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+/// How a command failed; IO errors are printed where they happen.
+enum Failure {
+    Usage(String),
+    Io,
 }
 
 fn open(path: &str) -> io::Result<Box<dyn BufRead>> {
     if path == "-" {
         Ok(Box::new(BufReader::with_capacity(CHUNK, io::stdin())))
     } else {
-        Ok(Box::new(BufReader::with_capacity(CHUNK, std::fs::File::open(path)?)))
+        Ok(Box::new(BufReader::with_capacity(CHUNK, File::open(path)?)))
     }
 }
 
-/// Streams JSONL when the first line is a complete JSON row; otherwise (a pretty-printed
-/// document, or one line holding an array of rows) reads the whole input as one document.
-fn read_rows(mut reader: Box<dyn BufRead>, mut sink: impl FnMut(RowResult)) -> io::Result<()> {
+/// Reads every row of one input. Streams JSONL when the first line is a complete JSON row,
+/// passing each line's bytes along; otherwise (a pretty-printed document, or one line holding
+/// an array of rows) reads the whole input as one document, with no source bytes per row.
+fn read_rows(
+    mut reader: Box<dyn BufRead>,
+    mut sink: impl FnMut(Option<&[u8]>, RowResult),
+) -> io::Result<()> {
     let mut head = Vec::new();
     while head.iter().all(u8::is_ascii_whitespace) {
         if reader.read_until(b'\n', &mut head)? == 0 {
             break;
         }
     }
-    let trimmed_len = head.strip_suffix(b"\n").unwrap_or(&head).len();
-    let first = Line { bytes: &head[..trimmed_len], line_no: 1, byte_offset: 0 };
+    let first_len = head.strip_suffix(b"\n").unwrap_or(&head).len();
+    let first = Line { bytes: &head[..first_len], line_no: 1, byte_offset: 0 };
     let streams = match decode_line(first) {
         Some(Ok(row)) => row.value.as_array().is_none_or(|items| looks_like_messages(items)),
         _ => false,
@@ -114,42 +111,233 @@ fn read_rows(mut reader: Box<dyn BufRead>, mut sink: impl FnMut(RowResult)) -> i
     if !streams {
         let mut all = head;
         reader.read_to_end(&mut all)?;
-        decode_document(&all).into_iter().for_each(sink);
+        for result in decode_document(&all) {
+            sink(None, result);
+        }
         return Ok(());
     }
     let mut decoder = JsonlDecoder::new();
-    decoder.push(&head, &mut sink);
+    decoder.push_with_bytes(&head, |bytes, result| sink(Some(bytes), result));
     let mut chunk = vec![0; CHUNK];
     loop {
-        let n = reader.read(&mut chunk)?;
-        if n == 0 {
-            break;
-        }
-        decoder.push(&chunk[..n], &mut sink);
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        decoder.push_with_bytes(&chunk[..n], |bytes, result| sink(Some(bytes), result));
     }
-    decoder.finish(&mut sink);
+    decoder.finish_with_bytes(|bytes, result| sink(Some(bytes), result));
     Ok(())
 }
 
-fn emit(path: &str, row_idx: u64, result: RowResult, totals: &mut Totals, out: &mut impl Write) {
-    totals.n_rows += 1;
-    let written = match result {
-        Ok(row) => {
-            let origin = Origin::File { path: path.to_owned() };
-            let trajectory = normalize_decoded(row, origin, row_idx);
-            let metrics = TrajectoryMetrics::of(&trajectory);
-            totals.n_trajectories += 1;
-            totals.n_with_diagnostics += u64::from(!trajectory.diagnostics.is_empty());
-            serde_json::to_writer(&mut *out, &InspectRecord::new(&trajectory, &metrics))
+/// Runs `each` on every row of every file, with the file's path and the row's index in it.
+fn for_each_row(
+    paths: &[String],
+    mut each: impl FnMut(&str, u64, Option<&[u8]>, RowResult) -> io::Result<()>,
+) -> Result<(), Failure> {
+    let mut failed = false;
+    for path in paths {
+        let mut row_idx = 0;
+        let mut write_error = None;
+        let read = open(path).and_then(|reader| {
+            read_rows(reader, |bytes, result| {
+                if write_error.is_none() {
+                    write_error = each(path, row_idx, bytes, result).err();
+                }
+                row_idx += 1;
+            })
+        });
+        if let Some(err) = write_error {
+            eprintln!("trajex: writing output: {err}");
+            return Err(Failure::Io);
         }
-        Err(error) => {
-            totals.n_line_errors += 1;
-            eprintln!("trajex: {path}: {error}");
-            serde_json::to_writer(&mut *out, &InspectError::new(path, row_idx, &error))
+        if let Err(err) = read {
+            eprintln!("trajex: {path}: {err}");
+            failed = true;
         }
-    };
-    if let Err(err) = written.map_err(io::Error::from).and_then(|()| out.write_all(b"\n")) {
-        eprintln!("trajex: writing output: {err}");
-        std::process::exit(1);
     }
+    if failed {
+        Err(Failure::Io)
+    } else {
+        Ok(())
+    }
+}
+
+fn inspect(paths: &[String]) -> Result<(), Failure> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let (mut n_rows, mut n_trajectories, mut n_errors, mut n_with_diagnostics) = (0, 0, 0, 0);
+    let result = for_each_row(paths, |path, row_idx, _, result| {
+        n_rows += 1;
+        match result {
+            Ok(row) => {
+                let trajectory =
+                    normalize_decoded(row, Origin::File { path: path.into() }, row_idx);
+                let metrics = TrajectoryMetrics::of(&trajectory);
+                n_trajectories += 1;
+                n_with_diagnostics += u64::from(!trajectory.diagnostics.is_empty());
+                serde_json::to_writer(&mut out, &InspectRecord::new(&trajectory, &metrics))?;
+            }
+            Err(error) => {
+                n_errors += 1;
+                eprintln!("trajex: {path}: {error}");
+                serde_json::to_writer(&mut out, &InspectError::new(path, row_idx, &error))?;
+            }
+        }
+        out.write_all(b"\n")
+    });
+    let flushed = out.flush();
+    eprintln!(
+        "trajex: {n_rows} rows, {n_trajectories} trajectories, {n_errors} line errors, \
+         {n_with_diagnostics} trajectories with diagnostics"
+    );
+    if let Err(err) = flushed {
+        eprintln!("trajex: writing output: {err}");
+        return Err(Failure::Io);
+    }
+    result
+}
+
+/// Arguments of `trajex export`.
+struct ExportArgs {
+    filter: FilterSet,
+    format: ExportFormat,
+    sft_options: SftOptions,
+    output: Option<String>,
+    manifest: Option<String>,
+    paths: Vec<String>,
+}
+
+impl ExportArgs {
+    fn parse(args: &[String]) -> Result<ExportArgs, String> {
+        let mut parsed = ExportArgs {
+            filter: FilterSet::default(),
+            format: ExportFormat::Raw,
+            sft_options: SftOptions::default(),
+            output: None,
+            manifest: None,
+            paths: Vec::new(),
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let mut value =
+                |name: &str| args.next().cloned().ok_or(format!("{name} needs a value"));
+            match arg.as_str() {
+                "--filter" => {
+                    let query = value("--filter")?;
+                    let filter = FilterSet::from_query(&query);
+                    if let Some(key) = filter.unknown_keys.first() {
+                        return Err(format!("--filter: `{key}` is not a filter key"));
+                    }
+                    if let Some(error) = filter.errors.first() {
+                        return Err(format!("--filter: {error}"));
+                    }
+                    parsed.filter = filter.filter;
+                }
+                "--format" => {
+                    let name = value("--format")?;
+                    parsed.format = ExportFormat::parse(&name)
+                        .ok_or(format!("--format: `{name}` is not raw or sft"))?;
+                }
+                "--arguments-as-string" => parsed.sft_options.arguments_as_string = true,
+                "--drop-reasoning" => parsed.sft_options.drop_reasoning = true,
+                "-o" | "--output" => parsed.output = Some(value("-o")?),
+                "--manifest" => parsed.manifest = Some(value("--manifest")?),
+                flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+                path => parsed.paths.push(path.to_owned()),
+            }
+        }
+        if parsed.paths.is_empty() {
+            return Err("export needs at least one FILE".to_owned());
+        }
+        Ok(parsed)
+    }
+
+    /// Where the manifest goes: `--manifest`, else beside `-o` (`out.jsonl` →
+    /// `out.manifest.json`), else standard error.
+    fn manifest_path(&self) -> Option<String> {
+        self.manifest.clone().or_else(|| {
+            let output = self.output.as_deref()?;
+            let stem = output.strip_suffix(".jsonl").unwrap_or(output);
+            Some(format!("{stem}.manifest.json"))
+        })
+    }
+}
+
+fn export(args: ExportArgs) -> Result<(), Failure> {
+    let sink: Box<dyn Write> = match &args.output {
+        Some(path) => match File::create(path) {
+            Ok(file) => Box::new(file),
+            Err(err) => {
+                eprintln!("trajex: {path}: {err}");
+                return Err(Failure::Io);
+            }
+        },
+        None => Box::new(io::stdout().lock()),
+    };
+    let mut out = io::BufWriter::with_capacity(CHUNK, sink);
+    let mut selector = Selector::new(args.filter.clone());
+    let mut counts = ExportCounts::default();
+    let result = for_each_row(&args.paths, |path, row_idx, bytes, result| {
+        let row = match result {
+            Ok(row) => row,
+            Err(error) => {
+                counts.add_line_error(format!("{path}:{}: {}", error.line_no, error.message));
+                return Ok(());
+            }
+        };
+        counts.rows_read += 1;
+        // For a JSON document (no source line) the raw row is its compact serialization.
+        let raw = match (args.format, bytes) {
+            (ExportFormat::Raw, None) => Some(serde_json::to_vec(&row.value)?),
+            _ => None,
+        };
+        let trajectory = normalize_decoded(row, Origin::File { path: path.into() }, row_idx);
+        let metrics = TrajectoryMetrics::of(&trajectory);
+        if let Verdict::Reject(rejection) = selector.judge(&trajectory, &metrics) {
+            *counts.filtered_out.entry(rejection.as_str().to_owned()).or_default() += 1;
+            return Ok(());
+        }
+        match args.format {
+            ExportFormat::Raw => out.write_all(raw.as_deref().or(bytes).unwrap_or_default())?,
+            ExportFormat::Sft => match sft_record(&trajectory, args.sft_options) {
+                Ok(record) => serde_json::to_writer(&mut out, &record)?,
+                Err(skip) => {
+                    *counts.skipped.entry(skip.as_str().to_owned()).or_default() += 1;
+                    return Ok(());
+                }
+            },
+        }
+        counts.exported += 1;
+        out.write_all(b"\n")
+    });
+    if let Err(err) = out.flush() {
+        eprintln!("trajex: writing output: {err}");
+        return Err(Failure::Io);
+    }
+    result?;
+    let source = ExportSource::Files { paths: args.paths.clone() };
+    let manifest = Manifest::new(source, args.format, args.sft_options, &args.filter, counts);
+    let manifest_json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    match args.manifest_path() {
+        Some(path) => {
+            if let Err(err) = std::fs::write(&path, manifest_json + "\n") {
+                eprintln!("trajex: {path}: {err}");
+                return Err(Failure::Io);
+            }
+        }
+        None => eprintln!("{manifest_json}"),
+    }
+    let counts = &manifest.counts;
+    eprintln!(
+        "trajex: {} rows read, {} exported, {} filtered out, {} skipped, {} line errors ({})",
+        counts.rows_read,
+        counts.exported,
+        counts.filtered_out.values().sum::<u64>(),
+        counts.skipped.values().sum::<u64>(),
+        counts.n_line_errors,
+        manifest.filter_summary
+    );
+    Ok(())
 }

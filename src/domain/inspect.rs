@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::domain::diagnostic::Diagnostic;
-use crate::domain::metrics::TrajectoryMetrics;
+use crate::domain::metrics::{PatchFigures, TrajectoryMetrics};
 use crate::domain::stream::LineError;
 use crate::domain::trajectory::{Role, Trajectory};
 
@@ -83,6 +83,18 @@ pub struct InspectRecord<'a> {
     pub total_chars: usize,
     /// Declared tools (count).
     pub n_tools_declared: usize,
+    /// Tool results reporting an error (count).
+    pub n_tool_errors: usize,
+    /// Estimated tokens: all characters / 4, rounded up (tokens).
+    pub est_tokens: usize,
+    /// Whether the agent finished by itself (finish/submit call or exit status).
+    pub finished: bool,
+    /// Whether the final patch was taken from a tool result rather than a column.
+    pub final_patch_inferred: bool,
+    /// Final patch figures, absent without a final patch.
+    pub final_patch: Option<PatchRecord<'a>>,
+    /// Reference patch figures, absent without a reference patch.
+    pub reference_patch: Option<PatchRecord<'a>>,
     /// Diagnostics (count).
     pub n_diagnostics: usize,
     /// The diagnostics themselves.
@@ -127,8 +139,54 @@ impl<'a> InspectRecord<'a> {
             tool_call_chars: metrics.tool_call_chars,
             total_chars: metrics.total_chars(),
             n_tools_declared: metrics.n_tools_declared,
+            n_tool_errors: metrics.n_tool_errors,
+            est_tokens: metrics.est_tokens,
+            finished: metrics.finished,
+            final_patch_inferred: trajectory.final_patch.as_ref().is_some_and(|p| p.inferred),
+            final_patch: metrics.final_patch.as_ref().map(PatchRecord::new),
+            reference_patch: metrics.reference_patch.as_ref().map(PatchRecord::new),
             n_diagnostics: metrics.n_diagnostics,
             diagnostics: &trajectory.diagnostics,
+        }
+    }
+}
+
+/// Figures of one patch in an inspect record.
+#[derive(Debug, Serialize)]
+pub struct PatchRecord<'a> {
+    /// Whether the patch text is empty.
+    pub is_empty: bool,
+    /// Files changed (count).
+    pub n_files: usize,
+    /// Hunks (count).
+    pub n_hunks: usize,
+    /// Lines added (lines).
+    pub n_added: usize,
+    /// Lines removed (lines).
+    pub n_removed: usize,
+    /// Files per extension (files).
+    pub extensions: &'a BTreeMap<String, usize>,
+    /// Files per language (files).
+    pub languages: &'a BTreeMap<&'static str, usize>,
+    /// Whether a test file is changed.
+    pub touches_tests: bool,
+    /// Problems found parsing the diff (count).
+    pub n_diagnostics: usize,
+}
+
+impl<'a> PatchRecord<'a> {
+    fn new(figures: &'a PatchFigures) -> Self {
+        let stats = &figures.stats;
+        PatchRecord {
+            is_empty: figures.is_empty,
+            n_files: stats.n_files,
+            n_hunks: stats.n_hunks,
+            n_added: stats.n_added,
+            n_removed: stats.n_removed,
+            extensions: &stats.extensions,
+            languages: &stats.languages,
+            touches_tests: stats.touches_tests,
+            n_diagnostics: figures.n_diagnostics,
         }
     }
 }

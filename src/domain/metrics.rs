@@ -2,10 +2,23 @@
 //! names (the field names below) used in `trajex inspect` output, URLs and the UI.
 //!
 //! Counts are `n_*`; character counts are Unicode scalar values (`char`s), not bytes.
+//!
+//! Rules (documented here because they are guesses about free text):
+//! - **Estimated tokens** (`est_tokens`): every character the model reads or writes (content,
+//!   reasoning, tool-call arguments) divided by 4, rounded up, the rule of thumb of the
+//!   Open-SWE-Traces curation notebook. Exact counts come from the model's tokenizer.
+//! - **Tool errors** (`n_tool_errors`): a tool result that reports a non-zero exit code
+//!   (`exit code N` as OpenHands prints it, `<returncode>N</returncode>` as mini-swe-agent
+//!   does), starts with `ERROR:` (OpenHands editor errors), or is an OpenHands `error`
+//!   observation.
+//! - **Finished** (`finished`): the agent called a finishing tool (`finish`, `submit`,
+//!   `exit_forfeit`, or echoed mini-swe-agent's `COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT`), or the
+//!   harness's exit status starts with `submitted`.
 
 use std::collections::BTreeMap;
 
-use crate::domain::trajectory::{Role, Trajectory};
+use crate::domain::patch::{self, PatchStats};
+use crate::domain::trajectory::{Message, PatchText, Role, ToolCall, Trajectory};
 
 /// Metrics of one trajectory.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,8 +47,49 @@ pub struct TrajectoryMetrics {
     pub tool_call_chars: usize,
     /// Tools declared to the model (count).
     pub n_tools_declared: usize,
+    /// Tool results that report an error (count); see the module doc for the rule.
+    pub n_tool_errors: usize,
+    /// Estimated tokens (tokens): all characters / 4, rounded up; see the module doc.
+    pub est_tokens: usize,
+    /// Whether the agent finished by itself (finish/submit call or exit status).
+    pub finished: bool,
+    /// Figures of the final patch, when the trajectory has one.
+    pub final_patch: Option<PatchFigures>,
+    /// Figures of the reference (gold) patch, when the row has one.
+    pub reference_patch: Option<PatchFigures>,
     /// Diagnostics raised while reading the row (count).
     pub n_diagnostics: usize,
+}
+
+/// Figures of one patch, from its parsed unified diff.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PatchFigures {
+    /// True when the patch text is empty or white space only.
+    pub is_empty: bool,
+    /// True when taken from a tool result rather than a column.
+    pub inferred: bool,
+    /// Files, hunks, added and removed lines, extensions, languages, test files.
+    pub stats: PatchStats,
+    /// Problems found while parsing the diff (count).
+    pub n_diagnostics: usize,
+}
+
+impl PatchFigures {
+    /// Parses a patch text and measures it.
+    pub fn of(patch: &PatchText) -> Self {
+        let (parsed, diagnostics) = patch::parse(&patch.text);
+        PatchFigures {
+            is_empty: patch.text.trim().is_empty(),
+            inferred: patch.inferred,
+            stats: parsed.stats(),
+            n_diagnostics: diagnostics.len(),
+        }
+    }
+
+    /// Added + removed lines (lines).
+    pub fn n_changed_lines(&self) -> usize {
+        self.stats.n_added + self.stats.n_removed
+    }
 }
 
 impl TrajectoryMetrics {
@@ -56,6 +110,7 @@ impl TrajectoryMetrics {
                 message.reasoning.as_deref().map_or(0, |r| r.chars().count());
             if message.result_of.is_some() {
                 metrics.n_tool_results += 1;
+                metrics.n_tool_errors += usize::from(is_error_result(message));
             }
             for call in &message.tool_calls {
                 metrics.n_tool_calls += 1;
@@ -63,8 +118,14 @@ impl TrajectoryMetrics {
                 metrics.n_unanswered_tool_calls += usize::from(call.result_idx.is_none());
                 metrics.tool_call_chars += call.raw_arguments.chars().count();
                 *metrics.tool_calls_by_name.entry(call.name.clone()).or_default() += 1;
+                metrics.finished |= is_finish_call(call);
             }
         }
+        metrics.finished |=
+            trajectory.exit_status.as_deref().is_some_and(|s| s.trim().starts_with("submitted"));
+        metrics.est_tokens = metrics.total_chars().div_ceil(4);
+        metrics.final_patch = trajectory.final_patch.as_ref().map(PatchFigures::of);
+        metrics.reference_patch = trajectory.reference_patch.as_ref().map(PatchFigures::of);
         metrics
     }
 
@@ -76,6 +137,12 @@ impl TrajectoryMetrics {
     /// Characters of visible content of one role (chars).
     pub fn chars_of(&self, role: Role) -> usize {
         self.chars_by_role[role_index(role)]
+    }
+
+    /// The token count that filters and charts use (tokens): today the estimate `est_tokens`;
+    /// exact counts from the model's tokenizer will take its place when they are known.
+    pub fn tokens(&self) -> usize {
+        self.est_tokens
     }
 
     /// Every character of the conversation: content, reasoning and tool-call arguments (chars).
@@ -90,5 +157,59 @@ fn role_index(role: Role) -> usize {
         Role::User => 1,
         Role::Assistant => 2,
         Role::Tool => 3,
+    }
+}
+
+/// Tool names that end a run.
+const FINISH_TOOLS: [&str; 4] = ["finish", "submit", "exit_forfeit", "task_complete"];
+
+/// The command mini-swe-agent's agents echo to submit.
+const MINI_SWE_AGENT_SUBMIT: &str = "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT";
+
+/// Whether a call ends the run: a finishing tool, or a shell command that submits.
+pub fn is_finish_call(call: &ToolCall) -> bool {
+    if FINISH_TOOLS.contains(&call.name.as_str()) {
+        return true;
+    }
+    let command = call.arguments.get("command").and_then(|c| c.as_str()).unwrap_or("");
+    command.contains(MINI_SWE_AGENT_SUBMIT) || command.trim() == "submit"
+}
+
+/// Whether a tool result reports an error; see the module doc for the rule.
+pub fn is_error_result(message: &Message) -> bool {
+    let text = message.content.as_str();
+    if message.name.as_deref() == Some("error") || text.trim_start().starts_with("ERROR:") {
+        return true;
+    }
+    nonzero_after(text, "exit code ") || nonzero_after(text, "<returncode>")
+}
+
+/// Whether the last occurrence of `marker` in `text` is followed by a non-zero integer.
+fn nonzero_after(text: &str, marker: &str) -> bool {
+    let Some(at) = text.rfind(marker) else { return false };
+    let digits: String =
+        text[at + marker.len()..].chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
+    digits.parse::<i64>().is_ok_and(|code| code != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tool(text: &str) -> Message {
+        Message::new(Role::Tool, text)
+    }
+
+    #[test]
+    fn error_results() {
+        assert!(is_error_result(&tool("x\n[Command finished with exit code 1]")));
+        assert!(is_error_result(&tool("[The command completed with exit code 2.]")));
+        assert!(is_error_result(&tool("<returncode>127</returncode>\n<output>")));
+        assert!(is_error_result(&tool("ERROR:\nInvalid `path` parameter")));
+        assert!(!is_error_result(&tool("[Command finished with exit code 0]")));
+        assert!(!is_error_result(&tool("<returncode>0</returncode>")));
+        assert!(!is_error_result(&tool("all good")));
+        // The last exit code counts: a retried command that then succeeds is not an error.
+        assert!(!is_error_result(&tool("exit code 1 ... exit code 0")));
     }
 }

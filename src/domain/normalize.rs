@@ -25,7 +25,7 @@ mod text_calls;
 use serde_json::{Map, Value};
 
 use crate::domain::diagnostic::Diagnostic;
-use crate::domain::trajectory::{Format, Role, SourceRef, Trajectory};
+use crate::domain::trajectory::{Format, PatchText, Role, SourceRef, Trajectory};
 
 pub use text_calls::{command_name, SWE_AGENT_COMMANDS};
 
@@ -73,7 +73,26 @@ pub fn normalize(row: Value, source: SourceRef) -> Trajectory {
     }
     link::link_results(&mut trajectory);
     trajectory.rebuild_turns();
+    if trajectory.final_patch.is_none() {
+        trajectory.final_patch = infer_patch(&trajectory.messages);
+    }
     trajectory
+}
+
+/// The last `git diff` output the agent printed: the text from the last `diff --git` header
+/// block of the last tool result (or observation) holding one. Only tool results count (a diff
+/// the user pasted into the task is not the agent's patch).
+fn infer_patch(messages: &[crate::domain::trajectory::Message]) -> Option<PatchText> {
+    messages.iter().enumerate().rev().filter(|(_, m)| m.result_of.is_some()).find_map(|(idx, m)| {
+        let text = &m.content;
+        let start =
+            if text.starts_with("diff --git ") { 0 } else { text.find("\ndiff --git ")? + 1 };
+        Some(PatchText {
+            text: text[start..].to_owned(),
+            field: format!("messages/{idx}"),
+            inferred: true,
+        })
+    })
 }
 
 fn normalize_object(mut map: Map<String, Value>, trajectory: &mut Trajectory) {

@@ -229,17 +229,30 @@ impl JsonlDecoder {
 
     /// Adds a chunk and passes every row it completes to `sink`, in order.
     pub fn push(&mut self, chunk: &[u8], mut sink: impl FnMut(RowResult)) {
+        self.push_with_bytes(chunk, |_, result| sink(result));
+    }
+
+    /// Like [`push`](Self::push), also passing each row's source line (without its
+    /// terminator), for exports that must reproduce the input byte for byte.
+    pub fn push_with_bytes(&mut self, chunk: &[u8], mut sink: impl FnMut(&[u8], RowResult)) {
         for line in self.splitter.push(chunk) {
             if let Some(result) = decode_line(line) {
-                sink(result);
+                sink(line.bytes, result);
             }
         }
     }
 
     /// Ends the stream: decodes a last line that had no terminator.
     pub fn finish(&mut self, mut sink: impl FnMut(RowResult)) {
-        if let Some(result) = self.splitter.finish().and_then(decode_line) {
-            sink(result);
+        self.finish_with_bytes(|_, result| sink(result));
+    }
+
+    /// Like [`finish`](Self::finish), also passing the line's bytes.
+    pub fn finish_with_bytes(&mut self, mut sink: impl FnMut(&[u8], RowResult)) {
+        if let Some(line) = self.splitter.finish() {
+            if let Some(result) = decode_line(line) {
+                sink(line.bytes, result);
+            }
         }
     }
 

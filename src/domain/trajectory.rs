@@ -341,8 +341,12 @@ impl std::fmt::Display for Outcome {
 pub struct PatchText {
     /// The unified diff as stored.
     pub text: String,
-    /// Where it was found, as a dotted path (`metadata.model_patch.patch`, `info.submission`).
+    /// Where it was found: a dotted path (`metadata.model_patch.patch`, `info.submission`), or
+    /// `messages/N` for a patch inferred from a tool result.
     pub field: String,
+    /// True when no column held the patch and it was taken from the last `git diff` output the
+    /// agent printed in a tool result.
+    pub inferred: bool,
 }
 
 impl Trajectory {

@@ -140,7 +140,7 @@ fn read_outcome(map: &mut Map<String, Value>, diagnostics: &mut Vec<Diagnostic>)
 fn take_patch(map: &mut Map<String, Value>, candidates: &[&[&str]]) -> Option<PatchText> {
     candidates.iter().find_map(|path| {
         let text = json::take_string(map, path)?;
-        Some(PatchText { text, field: path.join(".") })
+        Some(PatchText { text, field: path.join("."), inferred: false })
     })
 }
 

@@ -1,0 +1,273 @@
+//! Export of curated trajectories as JSONL, and the manifest written beside every export.
+//!
+//! Formats:
+//! - `raw`: the source rows exactly as they came in, one per line (byte-identical to the source
+//!   line for JSONL input); the caller keeps the bytes, this module only names the format.
+//! - `sft`: one line per trajectory in the conversational format that Hugging Face `datasets`
+//!   and TRL's `SFTTrainer` load as is: `{"messages": [...], "tools": [...], ...}`. Tool-call
+//!   `function.arguments` is a JSON object, the form Hugging Face chat templates expect (Qwen2.5's
+//!   template would print a string argument quoted); [`SftOptions::arguments_as_string`] keeps
+//!   OpenAI's JSON-string form. `tools` are objects, not JSON strings. Tool messages carry
+//!   `tool_call_id`. Reasoning is kept in `reasoning_content` unless
+//!   [`SftOptions::drop_reasoning`]. Identifiers and the outcome are extra columns.
+//!
+//! Calls inferred from text (XML tags, bash blocks) are already in the assistant's content, as
+//! the model wrote them, so they are not repeated as structured `tool_calls`; their
+//! observations keep the role they had (user). Calls without an id get a stable synthetic one,
+//! `call_<message index>_<call index>`, shared by the call and its result.
+//!
+//! Wire structs here are serialize-only and apart from the domain types.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::domain::trajectory::{CallRef, Role, Trajectory};
+
+/// The export formats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// Source rows as they came in.
+    #[default]
+    Raw,
+    /// Conversational SFT records.
+    Sft,
+}
+
+impl ExportFormat {
+    /// `raw` or `sft`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Raw => "raw",
+            ExportFormat::Sft => "sft",
+        }
+    }
+
+    /// Parses `raw` or `sft`.
+    pub fn parse(name: &str) -> Option<ExportFormat> {
+        match name {
+            "raw" => Some(ExportFormat::Raw),
+            "sft" => Some(ExportFormat::Sft),
+            _ => None,
+        }
+    }
+}
+
+/// Options of the `sft` format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SftOptions {
+    /// Write `function.arguments` as a JSON string (OpenAI's form) instead of an object.
+    pub arguments_as_string: bool,
+    /// Leave `reasoning_content` out.
+    pub drop_reasoning: bool,
+}
+
+/// Why a trajectory could not be exported in the `sft` format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SftSkip {
+    /// The trajectory has no message.
+    NoMessages,
+}
+
+impl SftSkip {
+    /// The reason's snake_case name, as counted in the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SftSkip::NoMessages => "no_messages",
+        }
+    }
+}
+
+/// One `sft` record as a JSON value (keys: `messages`, `tools`, then the extra columns
+/// `instance_id`, `trajectory_id`, `repo`, `language`, `model`, `outcome`, `resolved`, `format`).
+pub fn sft_record(trajectory: &Trajectory, options: SftOptions) -> Result<Value, SftSkip> {
+    if trajectory.messages.is_empty() {
+        return Err(SftSkip::NoMessages);
+    }
+    let call_id = |call_ref: CallRef| -> String {
+        trajectory
+            .call(call_ref)
+            .and_then(|call| call.id.clone())
+            .unwrap_or_else(|| format!("call_{}_{}", call_ref.message_idx, call_ref.call_idx))
+    };
+    let mut messages = Vec::with_capacity(trajectory.messages.len());
+    for (message_idx, message) in trajectory.messages.iter().enumerate() {
+        let mut out = Map::new();
+        out.insert("role".into(), Value::from(message.role.as_str()));
+        out.insert("content".into(), Value::from(message.content.as_str()));
+        if let Some(reasoning) = message.reasoning.as_deref().filter(|_| !options.drop_reasoning) {
+            out.insert("reasoning_content".into(), Value::from(reasoning));
+        }
+        let calls: Vec<Value> = message
+            .tool_calls
+            .iter()
+            .enumerate()
+            .filter(|(_, call)| !call.inferred)
+            .map(|(call_idx, call)| {
+                let arguments = if options.arguments_as_string {
+                    Value::String(if call.raw_arguments.is_empty() {
+                        call.arguments.to_string()
+                    } else {
+                        call.raw_arguments.clone()
+                    })
+                } else {
+                    call.arguments.clone()
+                };
+                serde_json::json!({
+                    "id": call_id(CallRef { message_idx, call_idx }),
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": arguments},
+                })
+            })
+            .collect();
+        if !calls.is_empty() {
+            out.insert("tool_calls".into(), Value::Array(calls));
+        }
+        if message.role == Role::Tool {
+            let id = message.result_of.map(call_id).or_else(|| message.tool_call_id.clone());
+            if let Some(id) = id {
+                out.insert("tool_call_id".into(), Value::from(id));
+            }
+            let name = message.name.clone().or_else(|| {
+                message.result_of.and_then(|r| trajectory.call(r)).map(|c| c.name.clone())
+            });
+            if let Some(name) = name {
+                out.insert("name".into(), Value::from(name));
+            }
+        }
+        messages.push(Value::Object(out));
+    }
+    let tools: Vec<Value> = trajectory
+        .tools
+        .iter()
+        .map(|tool| match tool.definition.get("function") {
+            Some(_) => tool.definition.clone(),
+            None => serde_json::json!({"type": "function", "function": tool.definition}),
+        })
+        .collect();
+    let ids = &trajectory.ids;
+    let resolved = match trajectory.outcome {
+        crate::domain::trajectory::Outcome::Resolved => Value::Bool(true),
+        crate::domain::trajectory::Outcome::Failed => Value::Bool(false),
+        crate::domain::trajectory::Outcome::Unknown => Value::Null,
+    };
+    let mut record = Map::new();
+    record.insert("messages".into(), Value::Array(messages));
+    record.insert("tools".into(), Value::Array(tools));
+    for (key, value) in [
+        ("instance_id", &ids.instance_id),
+        ("trajectory_id", &ids.trajectory_id),
+        ("repo", &ids.repo),
+        ("language", &ids.language),
+        ("model", &ids.model),
+    ] {
+        record.insert(key.into(), value.clone().map_or(Value::Null, Value::String));
+    }
+    record.insert("outcome".into(), Value::from(trajectory.outcome.as_str()));
+    record.insert("resolved".into(), resolved);
+    record.insert("format".into(), Value::from(trajectory.format.as_str()));
+    Ok(Value::Object(record))
+}
+
+/// Counts of an export, for the manifest. Nothing is lost silently: every row read is either
+/// exported, filtered out (by predicate), skipped (by reason) or a line error.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ExportCounts {
+    /// Rows read, line errors included (count).
+    pub rows_read: u64,
+    /// Rows written (count).
+    pub exported: u64,
+    /// Rows that did not pass the filter, per predicate key (count).
+    pub filtered_out: BTreeMap<String, u64>,
+    /// Rows that passed but could not be written, per reason (count).
+    pub skipped: BTreeMap<String, u64>,
+    /// Lines that were not JSON (count); their positions are in `line_errors`.
+    pub n_line_errors: u64,
+    /// The first line errors, as `source:line: message` (at most 100 are listed).
+    pub line_errors: Vec<String>,
+}
+
+impl ExportCounts {
+    /// Records a line error.
+    pub fn add_line_error(&mut self, description: String) {
+        self.rows_read += 1;
+        self.n_line_errors += 1;
+        if self.line_errors.len() < 100 {
+            self.line_errors.push(description);
+        }
+    }
+
+    /// Whether every row read is accounted for.
+    pub fn is_balanced(&self) -> bool {
+        let filtered: u64 = self.filtered_out.values().sum();
+        let skipped: u64 = self.skipped.values().sum();
+        self.rows_read == self.exported + filtered + skipped + self.n_line_errors
+    }
+}
+
+/// Where the exported rows came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExportSource {
+    /// Local files.
+    Files {
+        /// The paths as given.
+        paths: Vec<String>,
+    },
+    /// A Hugging Face dataset split.
+    Split {
+        /// `owner/name`.
+        dataset: String,
+        /// Config name.
+        config: String,
+        /// Split name.
+        split: String,
+        /// Revision (commit sha or branch) when known.
+        revision: Option<String>,
+    },
+}
+
+/// The manifest written beside every export (`<export>.manifest.json`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Manifest {
+    /// Always `trajex-export`.
+    pub kind: &'static str,
+    /// Trajex version that wrote the export.
+    pub app_version: &'static str,
+    /// Where the rows came from.
+    pub source: ExportSource,
+    /// `raw` or `sft`.
+    pub format: ExportFormat,
+    /// Options of the `sft` format (absent for `raw`).
+    pub sft_options: Option<SftOptions>,
+    /// The filter as a query string (the same as in the page URL).
+    pub filter_query: String,
+    /// The filter in words.
+    pub filter_summary: String,
+    /// What happened to every row.
+    pub counts: ExportCounts,
+}
+
+impl Manifest {
+    /// A manifest for an export of `source` with the given format and filter.
+    pub fn new(
+        source: ExportSource,
+        format: ExportFormat,
+        sft_options: SftOptions,
+        filter: &crate::domain::filter::FilterSet,
+        counts: ExportCounts,
+    ) -> Self {
+        Manifest {
+            kind: "trajex-export",
+            app_version: env!("CARGO_PKG_VERSION"),
+            source,
+            format,
+            sft_options: (format == ExportFormat::Sft).then_some(sft_options),
+            filter_query: filter.to_query(),
+            filter_summary: filter.summary(),
+            counts,
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Curation filters: predicates on fixture trajectories, the per-language cap, the query-string
+//! round trip (a property test) and the summary in words.
+
+mod common;
+
+use proptest::prelude::*;
+use trajex::domain::filter::{FilterSet, Range, Rejection, Selector, Verdict};
+use trajex::domain::trajectory::{Outcome, Role, Trajectory};
+use trajex::domain::TrajectoryMetrics;
+
+fn measured(file: &str) -> Vec<(Trajectory, TrajectoryMetrics)> {
+    common::trajectories(file)
+        .into_iter()
+        .map(|t| {
+            let m = TrajectoryMetrics::of(&t);
+            (t, m)
+        })
+        .collect()
+}
+
+fn filter(query: &str) -> FilterSet {
+    let parsed = FilterSet::from_query(query);
+    assert!(parsed.errors.is_empty() && parsed.unknown_keys.is_empty(), "{parsed:?}");
+    parsed.filter
+}
+
+fn passing(query: &str, rows: &[(Trajectory, TrajectoryMetrics)]) -> Vec<usize> {
+    let filter = filter(query);
+    rows.iter()
+        .enumerate()
+        .filter(|(_, (t, m))| filter.check(t, m).is_ok())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+#[test]
+fn notebook_filters_on_open_swe_traces_rows() {
+    let rows = measured("open_swe_traces/openhands_swegym.jsonl");
+    assert_eq!(passing("", &rows), [0, 1, 2, 3, 4]);
+    assert_eq!(passing("outcome=resolved", &rows), [0, 1, 2, 3, 4]);
+    assert_eq!(passing("outcome=failed&outcome=unknown", &rows), Vec::<usize>::new());
+    assert_eq!(passing("lang=python&patch=yes", &rows), [0, 1, 2, 3, 4]);
+    assert_eq!(passing("lang_not=python", &rows), Vec::<usize>::new());
+    assert_eq!(passing("patch=no", &rows), Vec::<usize>::new());
+    // Token budget: the estimates of the rows decide.
+    let tokens: Vec<usize> = rows.iter().map(|(_, m)| m.tokens()).collect();
+    let budget = tokens[0];
+    let expected: Vec<usize> = (0..5).filter(|&i| tokens[i] <= budget).collect();
+    assert_eq!(passing(&format!("max_tokens={budget}"), &rows), expected);
+    assert!(expected.len() < 5, "the budget must cut something: {tokens:?}");
+    // Patch size, by hand: row 0's model patch changes 2 files.
+    let row0 = rows[0].1.final_patch.as_ref().unwrap();
+    assert_eq!(row0.stats.n_files, 2);
+    assert!(passing("patch_files=2-2", &rows).contains(&0));
+    let lines = row0.n_changed_lines() as u64;
+    assert!(passing(&format!("patch_lines={lines}-{lines}"), &rows).contains(&0));
+    assert!(!passing(&format!("patch_lines={}-", lines + 1), &rows).contains(&0));
+}
+
+#[test]
+fn tools_turns_text_and_ids() {
+    let rows = measured("open_swe_traces/openhands_swegym.jsonl");
+    assert_eq!(passing("tool=finish&tool=execute_bash", &rows), [0, 1, 2, 3, 4]);
+    assert_eq!(passing("tool_not=execute_bash", &rows), Vec::<usize>::new());
+    assert_eq!(passing("turns=-10", &rows), [0]);
+    assert_eq!(passing("tool_calls=18-", &rows), [1, 4]);
+    assert_eq!(passing("instance=monai", &rows), [0, 3]);
+    assert_eq!(passing("repo=python%2Fmypy", &rows), [2, 4]);
+    assert_eq!(passing("q=Compute_Importance_Map", &rows), [3], "case-insensitive");
+    assert_eq!(passing("q=OBSERVATION&q_role=tool", &rows), [0, 1, 2, 3, 4]);
+    assert_eq!(passing("q=OBSERVATION&q_role=system", &rows), Vec::<usize>::new());
+}
+
+#[test]
+fn language_from_patch_when_the_row_has_none() {
+    // SWE-smith rows have no `language` column; three patches change .py files, two are empty.
+    let rows = measured("real/swe_smith_trajectories.jsonl");
+    assert_eq!(passing("lang=python", &rows), [0, 1, 2]);
+    assert_eq!(passing("lang_not=python", &rows), [3, 4]);
+}
+
+#[test]
+fn language_cap_rebalances_in_stream_order() {
+    let mut rows = measured("open_swe_traces/openhands_swegym.jsonl");
+    rows.extend(measured("real/nebius_swe_agent_trajectories.jsonl"));
+    let mut selector = Selector::new(filter("lang_cap=2"));
+    let verdicts: Vec<Verdict> = rows.iter().map(|(t, m)| selector.judge(t, m)).collect();
+    let kept: Vec<usize> =
+        verdicts.iter().enumerate().filter(|(_, v)| **v == Verdict::Keep).map(|(i, _)| i).collect();
+    // Five python rows (capped to 2), then five nebius rows whose patches are python too.
+    assert_eq!(kept, [0, 1]);
+    assert_eq!(verdicts[2], Verdict::Reject(Rejection::LanguageCap));
+    assert_eq!(selector.n_kept, 2);
+    assert_eq!(selector.rejected.get("lang_cap"), Some(&8));
+}
+
+#[test]
+fn summary_in_words() {
+    let f = filter("outcome=resolved&max_tokens=32000&lang=python&lang=go&patch_lines=1-200");
+    assert_eq!(f.summary(), "resolved, ≤ 32000 tokens, go or python, patch 1–200 lines");
+    assert_eq!(FilterSet::default().summary(), "all trajectories");
+    assert_eq!(
+        filter("patch=yes&tests=no&turns=5-&q=panic&q_role=tool&lang_cap=100").summary(),
+        "≤ 100 per language, with a patch, ≥ 5 turns, no test changes, tool messages contain “panic”"
+    );
+}
+
+#[test]
+fn bad_values_and_foreign_keys_are_reported() {
+    let parsed =
+        FilterSet::from_query("?dataset=a%2Fb&row=3&outcome=maybe&turns=x-1&max_tokens=12");
+    assert_eq!(parsed.unknown_keys, ["dataset", "row"]);
+    assert_eq!(parsed.errors.len(), 2, "{:?}", parsed.errors);
+    assert_eq!(parsed.filter.max_tokens, Some(12));
+}
+
+#[test]
+fn ranges() {
+    assert_eq!(Range::parse("1-200"), Some(Range { min: Some(1), max: Some(200) }));
+    assert_eq!(Range::parse("-5"), Some(Range { min: None, max: Some(5) }));
+    assert_eq!(Range::parse("7"), Some(Range { min: Some(7), max: Some(7) }));
+    assert_eq!(Range::parse("a-b"), None);
+    assert!(Range::parse("3-").unwrap().contains(3));
+    assert!(!Range::parse("3-").unwrap().contains(2));
+}
+
+fn range_strategy() -> impl Strategy<Value = Range> {
+    (prop::option::of(0u64..10_000), prop::option::of(0u64..10_000))
+        .prop_map(|(min, max)| Range { min, max })
+}
+
+fn text_strategy() -> impl Strategy<Value = String> {
+    // Any text, including the characters that need escaping in a query string.
+    "[a-zA-Z0-9 &=+%?#/,é你\\-]{1,12}"
+}
+
+fn filter_strategy() -> impl Strategy<Value = FilterSet> {
+    let sets = || prop::collection::btree_set(text_strategy(), 0..3);
+    let lower_sets = || prop::collection::btree_set("[a-z+#]{1,8}", 0..3);
+    (
+        (
+            prop::collection::btree_set(prop::sample::select(Outcome::ALL.to_vec()), 0..3),
+            prop::option::of(0u64..1_000_000),
+            prop::option::of(any::<bool>()),
+            range_strategy(),
+            range_strategy(),
+            range_strategy(),
+            range_strategy(),
+        ),
+        (lower_sets(), lower_sets(), prop::option::of(0u64..1000), sets(), sets()),
+        (
+            prop::option::of(any::<bool>()),
+            prop::option::of(text_strategy()),
+            prop::option::of(text_strategy()),
+            prop::option::of(text_strategy()),
+            prop::option::of(prop::sample::select(Role::ALL.to_vec())),
+        ),
+    )
+        .prop_map(|(a, b, c)| FilterSet {
+            outcomes: a.0,
+            max_tokens: a.1,
+            has_patch: a.2,
+            patch_lines: a.3,
+            patch_files: a.4,
+            turns: a.5,
+            tool_calls: a.6,
+            languages: b.0,
+            exclude_languages: b.1,
+            language_cap: b.2,
+            tools_used: b.3,
+            tools_not_used: b.4,
+            touches_tests: c.0,
+            instance: c.1,
+            repo: c.2,
+            text: c.3,
+            text_role: c.4,
+        })
+}
+
+proptest! {
+    #[test]
+    fn query_round_trip(filter in filter_strategy()) {
+        let query = filter.to_query();
+        let parsed = FilterSet::from_query(&query);
+        prop_assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        prop_assert!(parsed.unknown_keys.is_empty());
+        prop_assert_eq!(&parsed.filter, &filter, "query: {}", query);
+        // The query is canonical: writing it again gives the same string.
+        prop_assert_eq!(parsed.filter.to_query(), query);
+    }
+}
