@@ -1,45 +1,76 @@
-//! Ingest benchmark: decode + normalize of a JSONL corpus of at least 50 MB built by repeating
-//! every fixture file, beside a serde_json-parse-only baseline of the same bytes in the same run.
+//! Ingest benchmark, beside a serde_json-parse-only baseline of the same bytes in the same run.
 //!
-//! Run with `cargo bench --bench ingest`. Criterion prints MB/s (MiB/s) for each; the corpus line
-//! printed first gives rows per MiB, so rows/s = MiB/s × rows/MiB. Report the ratio
-//! ingest / parse-only: the machine is shared and noisy, the ratio is what carries over.
+//! Two corpora, built by repeating the fixtures:
+//! - `mixed`: every fixture file (all formats) repeated to at least 50 MiB: decode + normalize,
+//!   and decode + normalize + metrics;
+//! - `open_swe`: the Open-SWE-Traces-shaped rows repeated 400 times (the corpus of
+//!   ../shared/bench/baseline_notebook.py): the whole curation pipeline, decode + normalize +
+//!   metrics (patch parsing included) + the notebook's filter (resolved, ≤ 32000 tokens, patch
+//!   present). The corpus is also written to `target/bench/open_swe_x400.jsonl` so that
+//!   `scripts/bench-ingest` can run the Python pipeline on the same bytes.
+//!
+//! Run `scripts/bench-ingest` for all figures and ratios, or `cargo bench --bench ingest`.
+//! Criterion prints MiB/s; the corpus lines printed first give rows per MiB.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::Value;
+use trajex::domain::filter::{FilterSet, Selector};
 use trajex::domain::normalize::normalize_decoded;
-use trajex::domain::stream::JsonlDecoder;
+use trajex::domain::stream::{JsonlDecoder, RowResult};
 use trajex::domain::trajectory::Origin;
 use trajex::domain::TrajectoryMetrics;
 
-/// The corpus size to reach, in bytes.
-const MIN_CORPUS: usize = 50 * 1024 * 1024;
-/// Chunk size fed to the decoder, as a network read or a file read would.
+/// The mixed corpus's minimum size, in bytes.
+const MIN_MIXED: usize = 50 * 1024 * 1024;
+/// Copies of the Open-SWE-Traces fixture in the `open_swe` corpus (as in shared/bench).
+const OPEN_SWE_COPIES: usize = 400;
+/// Chunk size fed to the decoder, as a network or file read would.
 const CHUNK: usize = 256 * 1024;
+/// The notebook's SFT filter.
+const NOTEBOOK_FILTER: &str = "outcome=resolved&max_tokens=32000&patch=yes";
 
-fn corpus() -> (Vec<u8>, usize) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn read_with_newline(path: &Path) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).expect("fixture");
+    if !bytes.ends_with(b"\n") {
+        bytes.push(b'\n');
+    }
+    bytes
+}
+
+fn mixed_corpus() -> Vec<u8> {
     let mut one_copy = Vec::new();
     for dir in ["open_swe_traces", "real"] {
-        let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+        let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures().join(dir))
             .expect("fixtures folder")
             .map(|e| e.expect("dir entry").path())
             .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
             .collect();
         files.sort();
         for file in files {
-            let mut bytes = std::fs::read(&file).expect("fixture");
-            if !bytes.ends_with(b"\n") {
-                bytes.push(b'\n');
-            }
-            one_copy.extend_from_slice(&bytes);
+            one_copy.extend_from_slice(&read_with_newline(&file));
         }
     }
-    let rows_per_copy = one_copy.iter().filter(|&&b| b == b'\n').count();
-    let copies = MIN_CORPUS.div_ceil(one_copy.len());
-    (one_copy.repeat(copies), rows_per_copy * copies)
+    one_copy.repeat(MIN_MIXED.div_ceil(one_copy.len()))
+}
+
+fn open_swe_corpus() -> Vec<u8> {
+    let one = read_with_newline(&fixtures().join("open_swe_traces/openhands_swegym.jsonl"));
+    let corpus = one.repeat(OPEN_SWE_COPIES);
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    if std::fs::create_dir_all(&out).is_ok() {
+        let _ = std::fs::write(out.join("open_swe_x400.jsonl"), &corpus);
+    }
+    corpus
+}
+
+fn n_rows(corpus: &[u8]) -> usize {
+    corpus.iter().filter(|&&b| b == b'\n').count()
 }
 
 fn parse_only(corpus: &[u8]) -> usize {
@@ -52,14 +83,31 @@ fn parse_only(corpus: &[u8]) -> usize {
     n
 }
 
-fn ingest(corpus: &[u8], with_metrics: bool) -> usize {
+/// What the ingest loop does after normalizing a row.
+#[derive(Clone, Copy)]
+enum Stage {
+    Normalize,
+    Metrics,
+    Filter,
+}
+
+/// Decodes and normalizes the corpus in chunks; returns (rows, rows kept by the filter).
+fn ingest(corpus: &[u8], stage: Stage) -> (usize, u64) {
+    let filter = FilterSet::from_query(NOTEBOOK_FILTER).filter;
+    let mut selector = Selector::new(filter);
     let mut decoder = JsonlDecoder::new();
     let mut n = 0u64;
-    let mut on_row = |row: trajex::domain::stream::RowResult| {
-        let row = row.expect("valid corpus");
-        let trajectory = normalize_decoded(row, Origin::Unknown, n);
-        if with_metrics {
-            black_box(TrajectoryMetrics::of(&trajectory));
+    let mut on_row = |row: RowResult| {
+        let trajectory = normalize_decoded(row.expect("valid corpus"), Origin::Unknown, n);
+        match stage {
+            Stage::Normalize => {}
+            Stage::Metrics => {
+                black_box(TrajectoryMetrics::of(&trajectory));
+            }
+            Stage::Filter => {
+                let metrics = TrajectoryMetrics::of(&trajectory);
+                black_box(selector.judge(&trajectory, &metrics));
+            }
         }
         black_box(&trajectory);
         n += 1;
@@ -68,22 +116,44 @@ fn ingest(corpus: &[u8], with_metrics: bool) -> usize {
         decoder.push(chunk, &mut on_row);
     }
     decoder.finish(&mut on_row);
-    n as usize
+    (n as usize, selector.n_kept)
+}
+
+fn describe(name: &str, corpus: &[u8]) {
+    let mib = corpus.len() as f64 / (1024.0 * 1024.0);
+    let rows = n_rows(corpus);
+    println!(
+        "corpus {name}: {} bytes ({mib:.1} MiB), {rows} rows, {:.2} rows/MiB",
+        corpus.len(),
+        rows as f64 / mib
+    );
 }
 
 fn bench(c: &mut Criterion) {
-    let (corpus, n_rows) = corpus();
-    let mib = corpus.len() as f64 / (1024.0 * 1024.0);
-    println!("corpus: {mib:.1} MiB, {n_rows} rows, {:.1} rows/MiB", n_rows as f64 / mib);
-    assert_eq!(parse_only(&corpus), n_rows);
-    assert_eq!(ingest(&corpus, true), n_rows);
-
-    let mut group = c.benchmark_group("ingest");
-    group.throughput(Throughput::Bytes(corpus.len() as u64));
+    let mixed = mixed_corpus();
+    describe("mixed", &mixed);
+    assert_eq!(parse_only(&mixed), n_rows(&mixed));
+    assert_eq!(ingest(&mixed, Stage::Metrics).0, n_rows(&mixed));
+    let mut group = c.benchmark_group("mixed");
+    group.throughput(Throughput::Bytes(mixed.len() as u64));
     group.sample_size(10);
-    group.bench_function("serde_json_parse_only", |b| b.iter(|| parse_only(&corpus)));
-    group.bench_function("decode_normalize", |b| b.iter(|| ingest(&corpus, false)));
-    group.bench_function("decode_normalize_metrics", |b| b.iter(|| ingest(&corpus, true)));
+    group.bench_function("serde_json_parse_only", |b| b.iter(|| parse_only(&mixed)));
+    group.bench_function("decode_normalize", |b| b.iter(|| ingest(&mixed, Stage::Normalize)));
+    group.bench_function("decode_normalize_metrics", |b| b.iter(|| ingest(&mixed, Stage::Metrics)));
+    group.finish();
+    drop(mixed);
+
+    let open_swe = open_swe_corpus();
+    describe("open_swe", &open_swe);
+    let (rows, kept) = ingest(&open_swe, Stage::Filter);
+    println!("open_swe: {rows} rows, {kept} pass `{NOTEBOOK_FILTER}`");
+    let mut group = c.benchmark_group("open_swe");
+    group.throughput(Throughput::Bytes(open_swe.len() as u64));
+    group.sample_size(10);
+    group.bench_function("serde_json_parse_only", |b| b.iter(|| parse_only(&open_swe)));
+    group.bench_function("decode_normalize_metrics_filter", |b| {
+        b.iter(|| ingest(&open_swe, Stage::Filter))
+    });
     group.finish();
 }
 

@@ -39,14 +39,20 @@ use super::{
 ///   hunks in [`FilePatch::trailer`], inside a header in [`FilePatch::header`]. Lines that
 ///   stand between two hunks of one file cannot be kept: they are dropped with the error
 ///   `unparsed_line`. A malformed `@@` line is kept like any other line, with the warning
-///   `invalid_hunk_header`; hunks before any file header make a file without paths (warning
-///   `hunk_without_file_header`).
+///   `invalid_hunk_header` (so a hunk under it is not counted); hunks before any file header
+///   make a file without paths (warning `hunk_without_file_header`).
 /// - **Line endings**: when every line ends in `\r\n` the patch is read without the `\r`s and
 ///   [`Patch::line_ending`] is [`LineEnding::CrLf`]; when only some do, the `\r`s stay in the
 ///   line texts. Either way the warning `crlf_line_endings` is given once. A text that does not
 ///   end with a newline sets [`Patch::no_final_newline`] (warning `missing_final_newline`).
 ///
-/// Empty text gives an empty patch and no diagnostic.
+/// Empty text gives an empty patch and no diagnostic. Diagnostics are located as `line N`
+/// (one-based line of `text`).
+///
+/// The result prints back (`Display`) to `text` byte for byte, except where the text could not
+/// be kept as written: dropped lines, empty context lines (printed `" "`), a marker written
+/// another way or twice. In those cases the result is re-read from its own printout, so that in
+/// every case `parse(&patch.to_string()).0 == patch`.
 pub fn parse(text: &str) -> (Patch, Vec<Diagnostic>) {
     let (mut patch, diagnostics, mut lossy) = parse_once(text);
     // Part of the text could not be kept as written (lines dropped, a marker written another

@@ -58,9 +58,9 @@ pub fn language_of_path(path: &str) -> Option<&'static str> {
 ///   - python: `test_*.py`, `*_test.py`, `conftest.py`, `tests.py` (Django);
 ///   - go: `*_test.go`;
 ///   - javascript, typescript: `*.test.*` or `*.spec.*` (`app.test.tsx`, `util.spec.mjs`);
-///   - java: `*Test.java`, `*Tests.java`, `*TestCase.java`, `*IT.java` (after a lower-case letter or digit: `ParserIT.java`, not
-///     `EDIT.java`), and `Test*.java` when
-///     `Test` is followed by an upper-case letter (`TestParser.java`, not `Testimony.java`);
+///   - java: `*Test.java`, `*Tests.java`, `*TestCase.java`, `*IT.java` unless an upper-case
+///     letter comes before `IT` (`ParserIT.java`, not `EDIT.java`), and `Test*.java` when an
+///     upper-case letter comes after `Test` (`TestParser.java`, not `Testimony.java`);
 ///   - rust: `*_test.rs`, `*_tests.rs`, `tests.rs`;
 ///   - php: `*Test.php`;
 ///   - c, cpp: stems `test_*`, `*_test`, `*_tests`, `*_unittest` (`test_io.c`, `vec_test.cc`,
