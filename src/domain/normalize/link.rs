@@ -1,8 +1,9 @@
 //! Links tool results to the calls they answer.
 //!
-//! A `tool` message is linked by its `tool_call_id` when that matches a call id; otherwise (no
-//! id, as in SWE-Hero, or an id that matches nothing) to the oldest unanswered call of the most
-//! recent assistant message. For text agents (calls inferred from text, SWE-agent `.traj`), the
+//! A `tool` message is linked by its `tool_call_id`: first to an unanswered call of the most
+//! recent assistant message with that id, then to any earlier call with it (ids may repeat
+//! across steps); otherwise (no id, as in SWE-Hero, or an id that matches nothing) to the oldest
+//! unanswered call of the most recent assistant message. For text agents (calls inferred from text, SWE-agent `.traj`), the
 //! user message after an assistant step with calls is the observation: it answers the step's
 //! last call.
 
@@ -29,14 +30,25 @@ pub(super) fn link_results(trajectory: &mut Trajectory) {
                     .collect();
             }
             Role::Tool => {
-                let by_call_id = message.tool_call_id.as_ref().and_then(|id| by_id.get(id));
-                let target = match by_call_id {
-                    Some(call_ref) => {
-                        pending.retain(|pending_ref| pending_ref != call_ref);
-                        Some(*call_ref)
-                    }
-                    None => pending.pop_front(),
+                let id = message.tool_call_id.as_deref();
+                let call_id = |call_ref: &CallRef| {
+                    trajectory.messages[call_ref.message_idx].tool_calls[call_ref.call_idx]
+                        .id
+                        .as_deref()
                 };
+                // An unanswered call of the current step with this id; else any earlier call
+                // with it (ids may repeat across steps); else the oldest unanswered call.
+                let target =
+                    match id.and_then(|id| pending.iter().position(|r| call_id(r) == Some(id))) {
+                        Some(position) => pending.remove(position),
+                        None => match id
+                            .and_then(|id| by_id.get(id))
+                            .filter(|call_ref| call_ref.message_idx < message_idx)
+                        {
+                            Some(call_ref) => Some(*call_ref),
+                            None => pending.pop_front(),
+                        },
+                    };
                 match target {
                     Some(call_ref) => links.push((message_idx, call_ref)),
                     None => trajectory.diagnostics.push(Diagnostic::warning(
