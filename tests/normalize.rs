@@ -81,6 +81,13 @@ fn open_swe_traces_layout() {
     assert_eq!(by_name, [("execute_bash", 2), ("finish", 1), ("str_replace_editor", 4)]);
     assert_eq!(metrics.n_tool_results, 6);
     assert_eq!(metrics.n_messages_of(Role::Tool), 6);
+    // By hand: message 9 ends with `exit code 1`, the rerun in message 13 with `exit code 0`.
+    assert_eq!(metrics.n_tool_errors, 1);
+    assert!(metrics.finished, "the run ends with a `finish` call");
+    assert_eq!(metrics.est_tokens, metrics.total_chars().div_ceil(4));
+    let patch = metrics.final_patch.as_ref().unwrap();
+    assert_eq!((patch.stats.n_files, patch.stats.n_added, patch.stats.n_removed), (2, 8, 1));
+    assert!(!patch.stats.touches_tests);
     // The first call (message 2) is answered by message 3, linked by `tool_call_id`.
     assert_eq!(first.messages[3].result_of, Some(CallRef { message_idx: 2, call_idx: 0 }));
     assert_eq!(first.messages[2].tool_calls[0].arguments["command"], "view");
@@ -192,6 +199,16 @@ fn mini_swe_agent_bare_message_array() {
     assert_eq!(metrics.tool_calls_by_name.get("bash"), Some(&10));
     assert_eq!(metrics.n_inferred_tool_calls, 10);
     assert_eq!(metrics.n_unanswered_tool_calls, 0, "every observation is a user turn");
+    // By hand: `<returncode>1</returncode>` in messages 3 and 17.
+    assert_eq!(metrics.n_tool_errors, 2);
+    assert!(metrics.finished, "echoes COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT");
+    // No patch column: the diff printed in the last observation is the final patch.
+    let patch = only.final_patch.as_ref().unwrap();
+    assert!(patch.inferred);
+    assert_eq!(patch.field, "messages/21");
+    let figures = metrics.final_patch.as_ref().unwrap();
+    assert_eq!((figures.stats.n_files, figures.stats.n_added, figures.stats.n_removed), (1, 3, 2));
+    assert!(figures.stats.touches_tests, "tests/missing_colon.py");
     assert!(only.messages[2].tool_calls[0].arguments["command"]
         .as_str()
         .unwrap()

@@ -8,9 +8,9 @@
 //!   reasoning, tool-call arguments) divided by 4, rounded up, the rule of thumb of the
 //!   Open-SWE-Traces curation notebook. Exact counts come from the model's tokenizer.
 //! - **Tool errors** (`n_tool_errors`): a tool result that reports a non-zero exit code
-//!   (`exit code N` as OpenHands prints it, `<returncode>N</returncode>` as mini-swe-agent
-//!   does), starts with `ERROR:` (OpenHands editor errors), or is an OpenHands `error`
-//!   observation.
+//!   (the last `exit code N` as OpenHands prints it, `<returncode>N</returncode>` as
+//!   mini-swe-agent does), starts with `ERROR:` (OpenHands editor errors, also after an
+//!   `OBSERVATION:` line), or is an OpenHands `error` observation.
 //! - **Finished** (`finished`): the agent called a finishing tool (`finish`, `submit`,
 //!   `exit_forfeit`, or echoed mini-swe-agent's `COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT`), or the
 //!   harness's exit status starts with `submitted`.
@@ -178,7 +178,9 @@ pub fn is_finish_call(call: &ToolCall) -> bool {
 /// Whether a tool result reports an error; see the module doc for the rule.
 pub fn is_error_result(message: &Message) -> bool {
     let text = message.content.as_str();
-    if message.name.as_deref() == Some("error") || text.trim_start().starts_with("ERROR:") {
+    let body = text.trim_start();
+    let body = body.strip_prefix("OBSERVATION:").unwrap_or(body).trim_start();
+    if message.name.as_deref() == Some("error") || body.starts_with("ERROR:") {
         return true;
     }
     nonzero_after(text, "exit code ") || nonzero_after(text, "<returncode>")
@@ -206,6 +208,7 @@ mod tests {
         assert!(is_error_result(&tool("[The command completed with exit code 2.]")));
         assert!(is_error_result(&tool("<returncode>127</returncode>\n<output>")));
         assert!(is_error_result(&tool("ERROR:\nInvalid `path` parameter")));
+        assert!(is_error_result(&tool("OBSERVATION:\nERROR:\nNo replacement was performed")));
         assert!(!is_error_result(&tool("[Command finished with exit code 0]")));
         assert!(!is_error_result(&tool("<returncode>0</returncode>")));
         assert!(!is_error_result(&tool("all good")));
