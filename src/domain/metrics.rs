@@ -8,8 +8,8 @@
 //!   reasoning, tool-call arguments) divided by 4, rounded up, the rule of thumb of the
 //!   Open-SWE-Traces curation notebook. Exact counts come from the model's tokenizer.
 //! - **Tool errors** (`n_tool_errors`): a tool result that reports a non-zero exit code
-//!   (the last `exit code N` as OpenHands prints it, `<returncode>N</returncode>` as
-//!   mini-swe-agent does), starts with `ERROR:` (OpenHands editor errors, also after an
+//!   (`exit code N` in the last 256 bytes, where OpenHands prints it;
+//!   `<returncode>N</returncode>` in the first 64 bytes, where mini-swe-agent puts it), starts with `ERROR:` (OpenHands editor errors, also after an
 //!   `OBSERVATION:` line), or is an OpenHands `error` observation.
 //! - **Finished** (`finished`): the agent called a finishing tool (`finish`, `submit`,
 //!   `exit_forfeit`, or echoed mini-swe-agent's `COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT`), or the
@@ -117,7 +117,12 @@ impl TrajectoryMetrics {
                 metrics.n_inferred_tool_calls += usize::from(call.inferred);
                 metrics.n_unanswered_tool_calls += usize::from(call.result_idx.is_none());
                 metrics.tool_call_chars += call.raw_arguments.chars().count();
-                *metrics.tool_calls_by_name.entry(call.name.clone()).or_default() += 1;
+                match metrics.tool_calls_by_name.get_mut(&call.name) {
+                    Some(n) => *n += 1,
+                    None => {
+                        metrics.tool_calls_by_name.insert(call.name.clone(), 1);
+                    }
+                }
                 metrics.finished |= is_finish_call(call);
             }
         }
@@ -183,7 +188,28 @@ pub fn is_error_result(message: &Message) -> bool {
     if message.name.as_deref() == Some("error") || body.starts_with("ERROR:") {
         return true;
     }
-    nonzero_after(text, "exit code ") || nonzero_after(text, "<returncode>")
+    // OpenHands prints the exit code on the output's last line; mini-swe-agent puts
+    // `<returncode>` first. Looking only there keeps `exit code 1` inside a printed file from
+    // counting, and keeps the check cheap on megabytes of output.
+    nonzero_after(tail(text, 256), "exit code ") || nonzero_after(head(text, 64), "<returncode>")
+}
+
+/// The last `n` bytes of `text` (or a little more, to stay on a character boundary).
+fn tail(text: &str, n: usize) -> &str {
+    let mut start = text.len().saturating_sub(n);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    &text[start..]
+}
+
+/// The first `n` bytes of `text` (or a little more, to stay on a character boundary).
+fn head(text: &str, n: usize) -> &str {
+    let mut end = n.min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    &text[..end]
 }
 
 /// Whether the last occurrence of `marker` in `text` is followed by a non-zero integer.
@@ -214,5 +240,10 @@ mod tests {
         assert!(!is_error_result(&tool("all good")));
         // The last exit code counts: a retried command that then succeeds is not an error.
         assert!(!is_error_result(&tool("exit code 1 ... exit code 0")));
+        // An exit code printed early in a long output is file content, not the status.
+        let long =
+            format!("says exit code 1{}\n[Command finished with exit code 0]", "x".repeat(1000));
+        assert!(!is_error_result(&tool(&long)));
+        assert!(!is_error_result(&tool("é".repeat(300).as_str())));
     }
 }

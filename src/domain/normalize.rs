@@ -26,6 +26,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::trajectory::{Format, PatchText, Role, SourceRef, Trajectory};
+use json::Loc;
 
 pub use text_calls::{command_name, SWE_AGENT_COMMANDS};
 
@@ -64,7 +65,7 @@ pub fn normalize(row: Value, source: SourceRef) -> Trajectory {
     let mut trajectory = Trajectory::empty(source);
     match row {
         Value::Object(map) => normalize_object(map, &mut trajectory),
-        Value::Array(items) => normalize_array(items, "", &mut trajectory),
+        Value::Array(items) => normalize_array(items, &Loc::Root, &mut trajectory),
         other => trajectory.diagnostics.push(Diagnostic::error(
             "not_a_row",
             "",
@@ -100,17 +101,17 @@ fn normalize_object(mut map: Map<String, Value>, trajectory: &mut Trajectory) {
         swe_agent::read_traj(&mut map, trajectory);
     } else if let Some(key) = MESSAGE_COLUMNS.iter().find(|key| map.contains_key(**key)) {
         let key = *key;
-        let path = format!("/{key}");
+        let path = Loc::Root.key(key);
         match json::parse_if_string(map.remove(key).unwrap_or(Value::Null), &path) {
             Ok(Value::Array(items)) => normalize_array(items, &path, trajectory),
             Ok(Value::Null) => trajectory.diagnostics.push(Diagnostic::error(
                 "no_messages",
-                path,
+                path.to_string(),
                 format!("the `{key}` column is null"),
             )),
             Ok(other) => trajectory.diagnostics.push(Diagnostic::error(
                 "no_messages",
-                path,
+                path.to_string(),
                 format!("the `{key}` column is {}, not a list of messages", json::describe(&other)),
             )),
             Err(diagnostic) => trajectory.diagnostics.push(diagnostic),
@@ -132,11 +133,11 @@ fn normalize_object(mut map: Map<String, Value>, trajectory: &mut Trajectory) {
 
 /// Normalizes a list that holds the conversation: chat messages, ShareGPT turns or OpenHands
 /// events. `path` is where the list sits in the row.
-fn normalize_array(items: Vec<Value>, path: &str, trajectory: &mut Trajectory) {
+fn normalize_array(items: Vec<Value>, path: &Loc<'_>, trajectory: &mut Trajectory) {
     if items.is_empty() {
         trajectory.diagnostics.push(Diagnostic::error(
             "no_messages",
-            path,
+            path.to_string(),
             "the conversation is an empty list",
         ));
         return;
@@ -165,7 +166,7 @@ fn normalize_array(items: Vec<Value>, path: &str, trajectory: &mut Trajectory) {
     if trajectory.messages.is_empty() {
         trajectory.diagnostics.push(Diagnostic::error(
             "no_messages",
-            path,
+            path.to_string(),
             "no message in the conversation could be read",
         ));
     }

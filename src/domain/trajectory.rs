@@ -213,14 +213,27 @@ impl Role {
 
     /// Maps a source role name to a role; `None` for names Trajex does not know.
     pub fn from_source(name: &str) -> Option<Role> {
-        let role = match name.trim().to_ascii_lowercase().as_str() {
-            "system" | "developer" => Role::System,
-            "user" | "human" | "environment" | "env" => Role::User,
-            "assistant" | "ai" | "gpt" | "model" | "agent" | "bot" => Role::Assistant,
-            "tool" | "function" | "ipython" | "observation" | "tool_result" => Role::Tool,
-            _ => return None,
-        };
-        Some(role)
+        const NAMES: [(&str, Role); 17] = [
+            ("system", Role::System),
+            ("developer", Role::System),
+            ("user", Role::User),
+            ("human", Role::User),
+            ("environment", Role::User),
+            ("env", Role::User),
+            ("assistant", Role::Assistant),
+            ("ai", Role::Assistant),
+            ("gpt", Role::Assistant),
+            ("model", Role::Assistant),
+            ("agent", Role::Assistant),
+            ("bot", Role::Assistant),
+            ("tool", Role::Tool),
+            ("function", Role::Tool),
+            ("ipython", Role::Tool),
+            ("observation", Role::Tool),
+            ("tool_result", Role::Tool),
+        ];
+        let name = name.trim();
+        NAMES.iter().find(|(known, _)| known.eq_ignore_ascii_case(name)).map(|(_, role)| *role)
     }
 }
 

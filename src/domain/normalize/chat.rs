@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use super::json;
+use super::json::{self, Loc};
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::trajectory::{Message, Role, ToolCall};
 
@@ -19,17 +19,17 @@ pub(super) fn is_sharegpt(items: &[Value]) -> bool {
 /// Reads every message of a list; unreadable items are skipped with a diagnostic each.
 pub(super) fn read_messages(
     items: Vec<Value>,
-    path: &str,
+    path: &Loc<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Message> {
     let mut messages = Vec::with_capacity(items.len());
     for (idx, item) in items.into_iter().enumerate() {
-        let item_path = format!("{path}/{idx}");
+        let item_path = path.index(idx);
         match item {
             Value::Object(map) => messages.push(read_message(map, &item_path, diagnostics)),
             other => diagnostics.push(Diagnostic::error(
                 "bad_message",
-                item_path,
+                item_path.to_string(),
                 format!("a message must be an object, found {}; skipped", json::describe(&other)),
             )),
         }
@@ -37,22 +37,64 @@ pub(super) fn read_messages(
     messages
 }
 
+/// Keys that may hold a message's role, content and reasoning, in order of preference.
+const ROLE_KEYS: [&str; 3] = ["role", "from", "author"];
+const CONTENT_KEYS: [&str; 4] = ["content", "text", "value", "message"];
+const REASONING_KEYS: [&str; 3] = ["reasoning_content", "reasoning", "thinking"];
+
+/// The members of a message object that Trajex reads, taken out of the map in one pass.
+#[derive(Default)]
+struct MessageFields {
+    roles: [Option<Value>; ROLE_KEYS.len()],
+    contents: [Option<Value>; CONTENT_KEYS.len()],
+    reasonings: [Option<Value>; REASONING_KEYS.len()],
+    tool_calls: Option<Value>,
+    function_call: Option<Value>,
+    tool_call_id: Option<Value>,
+    name: Option<Value>,
+    system_prompt: Option<Value>,
+}
+
+impl MessageFields {
+    fn take(map: Map<String, Value>) -> Self {
+        let mut fields = MessageFields::default();
+        let slot = |keys: &[&str], key: &str| keys.iter().position(|k| *k == key);
+        for (key, value) in map {
+            if let Some(idx) = slot(&ROLE_KEYS, &key) {
+                fields.roles[idx] = Some(value);
+            } else if let Some(idx) = slot(&CONTENT_KEYS, &key) {
+                fields.contents[idx] = Some(value);
+            } else if let Some(idx) = slot(&REASONING_KEYS, &key) {
+                fields.reasonings[idx] = Some(value);
+            } else {
+                match key.as_str() {
+                    "tool_calls" => fields.tool_calls = Some(value),
+                    "function_call" => fields.function_call = Some(value),
+                    "tool_call_id" => fields.tool_call_id = Some(value),
+                    "name" => fields.name = Some(value),
+                    "system_prompt" => fields.system_prompt = Some(value),
+                    _ => {}
+                }
+            }
+        }
+        fields
+    }
+}
+
 /// Reads one message object.
 pub(super) fn read_message(
-    mut map: Map<String, Value>,
-    path: &str,
+    map: Map<String, Value>,
+    path: &Loc<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Message {
-    let role_name = ["role", "from", "author"]
-        .iter()
-        .find_map(|key| map.get(*key).and_then(Value::as_str))
-        .map(str::to_owned);
-    let role = match role_name.as_deref().map(|name| (name, Role::from_source(name))) {
+    let fields = MessageFields::take(map);
+    let role_name = fields.roles.iter().flatten().find_map(Value::as_str);
+    let role = match role_name.map(|name| (name, Role::from_source(name))) {
         Some((_, Some(role))) => role,
         Some((name, None)) => {
             diagnostics.push(Diagnostic::warning(
                 "unknown_role",
-                format!("{path}/role"),
+                path.key("role").to_string(),
                 format!("unknown role `{name}`, read as user"),
             ));
             Role::User
@@ -60,30 +102,32 @@ pub(super) fn read_message(
         None => {
             diagnostics.push(Diagnostic::warning(
                 "unknown_role",
-                path,
+                path.to_string(),
                 "the message has no role, read as user",
             ));
             Role::User
         }
     };
 
-    let content_key = ["content", "text", "value", "message"]
-        .into_iter()
-        .find(|key| map.get(*key).is_some_and(|value| !value.is_null()));
-    let mut content = match content_key.and_then(|key| map.remove(key).map(|v| (key, v))) {
-        Some((key, value)) => content_to_text(value, &format!("{path}/{key}"), diagnostics),
+    let content = CONTENT_KEYS.iter().zip(fields.contents).find_map(|(key, value)| match value {
+        Some(Value::Null) | None => None,
+        Some(value) => Some((*key, value)),
+    });
+    let mut content = match content {
+        Some((key, value)) => content_to_text(value, &path.key(key), diagnostics),
         None => String::new(),
     };
     // nebius SWE-agent rows keep the system prompt beside an empty `text`.
     if content.is_empty() && role == Role::System {
-        if let Some(Value::String(prompt)) = map.remove("system_prompt") {
+        if let Some(Value::String(prompt)) = fields.system_prompt {
             content = prompt;
         }
     }
 
-    let mut reasoning = ["reasoning_content", "reasoning", "thinking"]
+    let mut reasoning = fields
+        .reasonings
         .into_iter()
-        .find_map(|key| map.remove(key).and_then(json::into_string).filter(|s| !s.is_empty()));
+        .find_map(|value| value.and_then(json::into_string).filter(|s| !s.is_empty()));
     if role == Role::Assistant {
         if let Some((answer, thought)) = split_think(&content) {
             if !thought.is_empty() {
@@ -97,13 +141,12 @@ pub(super) fn read_message(
     }
 
     let mut tool_calls = Vec::new();
-    if let Some(value) = map.remove("tool_calls") {
-        let calls_path = format!("{path}/tool_calls");
+    if let Some(value) = fields.tool_calls {
+        let calls_path = path.key("tool_calls");
         match json::parse_if_string(value, &calls_path) {
             Ok(Value::Array(calls)) => {
                 for (idx, call) in calls.into_iter().enumerate() {
-                    let call_path = format!("{calls_path}/{idx}");
-                    match read_tool_call(call, &call_path) {
+                    match read_tool_call(call, &calls_path.index(idx)) {
                         Ok(call) => tool_calls.push(call),
                         Err(diagnostic) => diagnostics.push(diagnostic),
                     }
@@ -112,15 +155,15 @@ pub(super) fn read_message(
             Ok(Value::Null) => {}
             Ok(other) => diagnostics.push(Diagnostic::warning(
                 "bad_tool_call",
-                calls_path,
+                calls_path.to_string(),
                 format!("`tool_calls` is {}, not a list; ignored", json::describe(&other)),
             )),
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
     // The legacy OpenAI `function_call` field (one call, no id).
-    if let Some(call @ Value::Object(_)) = map.remove("function_call") {
-        match read_tool_call(call, &format!("{path}/function_call")) {
+    if let Some(call @ Value::Object(_)) = fields.function_call {
+        match read_tool_call(call, &path.key("function_call")) {
             Ok(call) => tool_calls.push(call),
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
@@ -131,20 +174,20 @@ pub(super) fn read_message(
         content,
         reasoning,
         tool_calls,
-        tool_call_id: map.remove("tool_call_id").and_then(json::into_string),
-        name: map.remove("name").and_then(json::into_string),
+        tool_call_id: fields.tool_call_id.and_then(json::into_string),
+        name: fields.name.and_then(json::into_string),
         result_of: None,
     }
 }
 
 /// Reads an OpenAI tool call `{id, type, function: {name, arguments}}`, or a flat
 /// `{id, name, arguments}`. `arguments` may be a JSON string (OpenAI) or already an object.
-pub(super) fn read_tool_call(call: Value, path: &str) -> Result<ToolCall, Diagnostic> {
+pub(super) fn read_tool_call(call: Value, path: &Loc<'_>) -> Result<ToolCall, Diagnostic> {
     let call = json::parse_if_string(call, path)?;
     let Value::Object(mut call) = call else {
         return Err(Diagnostic::warning(
             "bad_tool_call",
-            path,
+            path.to_string(),
             format!("a tool call must be an object, found {}; skipped", json::describe(&call)),
         ));
     };
@@ -156,7 +199,7 @@ pub(super) fn read_tool_call(call: Value, path: &str) -> Result<ToolCall, Diagno
     let Some(name) = function.remove("name").and_then(json::into_string) else {
         return Err(Diagnostic::warning(
             "bad_tool_call",
-            path,
+            path.to_string(),
             "the tool call has no name; skipped",
         ));
     };
@@ -182,7 +225,7 @@ pub(super) fn read_tool_call(call: Value, path: &str) -> Result<ToolCall, Diagno
 /// any other string is kept as it is, even when it looks like JSON (a tool may print JSON).
 pub(super) fn content_to_text(
     value: Value,
-    path: &str,
+    path: &Loc<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> String {
     match value {
@@ -215,7 +258,7 @@ pub(super) fn content_to_text(
                                     .to_owned();
                                 diagnostics.push(Diagnostic::warning(
                                     "non_text_part",
-                                    format!("{path}/{idx}"),
+                                    path.index(idx).to_string(),
                                     format!(
                                         "a content part of type `{kind}` is shown as a placeholder"
                                     ),

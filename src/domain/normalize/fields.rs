@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 
-use super::json;
+use super::json::{self, Loc};
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::trajectory::{Identifiers, Outcome, PatchText, ToolSpec, Trajectory};
 
@@ -147,7 +147,8 @@ fn take_patch(map: &mut Map<String, Value>, candidates: &[&[&str]]) -> Option<Pa
 /// Reads declared tools: a list (or a JSON string of a list) whose items are tool objects or
 /// JSON strings of tool objects (Open-SWE-Traces stores each as a string).
 fn read_tools(tools: Value, diagnostics: &mut Vec<Diagnostic>) -> Vec<ToolSpec> {
-    let items = match json::parse_if_string(tools, "/tools") {
+    let tools_path = Loc::Root.key("tools");
+    let items = match json::parse_if_string(tools, &tools_path) {
         Ok(Value::Array(items)) => items,
         Ok(Value::Null) => return Vec::new(),
         Ok(other) => {
@@ -165,8 +166,9 @@ fn read_tools(tools: Value, diagnostics: &mut Vec<Diagnostic>) -> Vec<ToolSpec> 
     };
     let mut specs = Vec::with_capacity(items.len());
     for (idx, item) in items.into_iter().enumerate() {
-        let path = format!("/tools/{idx}");
-        let definition = match json::parse_if_string(item, &path) {
+        let item_path = tools_path.index(idx);
+        let path = item_path.to_string();
+        let definition = match json::parse_if_string(item, &item_path) {
             Ok(definition @ Value::Object(_)) => definition,
             Ok(other) => {
                 diagnostics.push(Diagnostic::warning(

@@ -5,6 +5,40 @@ use serde_json::{Map, Value};
 
 use crate::domain::diagnostic::Diagnostic;
 
+/// A location inside a row, rendered as a JSON-pointer-like path (`/messages/3/tool_calls/0`)
+/// only when a diagnostic needs it, so reading a row allocates no path strings.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Loc<'a> {
+    /// The row itself (renders as the empty string).
+    Root,
+    /// A member of an object.
+    Key(&'a Loc<'a>, &'a str),
+    /// An element of a list.
+    Index(&'a Loc<'a>, usize),
+}
+
+impl<'a> Loc<'a> {
+    /// The member `key` of this location.
+    pub(super) fn key(&'a self, key: &'a str) -> Loc<'a> {
+        Loc::Key(self, key)
+    }
+
+    /// The element `idx` of this location.
+    pub(super) fn index(&'a self, idx: usize) -> Loc<'a> {
+        Loc::Index(self, idx)
+    }
+}
+
+impl std::fmt::Display for Loc<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Loc::Root => Ok(()),
+            Loc::Key(parent, key) => write!(f, "{parent}/{key}"),
+            Loc::Index(parent, idx) => write!(f, "{parent}/{idx}"),
+        }
+    }
+}
+
 /// A short description of a value's kind for diagnostics (`a number (42)`, `a string`).
 pub(super) fn describe(value: &Value) -> String {
     match value {
@@ -20,13 +54,16 @@ pub(super) fn describe(value: &Value) -> String {
 
 /// When `value` is a string holding JSON (a list or an object), parses it; other values are
 /// returned as they are. A string that starts like JSON but does not parse is an error.
-pub(super) fn parse_if_string(value: Value, path: &str) -> Result<Value, Diagnostic> {
+pub(super) fn parse_if_string(value: Value, path: &Loc<'_>) -> Result<Value, Diagnostic> {
     match value {
-        Value::String(text) if starts_like_json(&text) => serde_json::from_str(&text)
-            .map_err(|err| Diagnostic::error("bad_json_string", path, format!("not JSON: {err}"))),
+        Value::String(text) if starts_like_json(&text) => {
+            serde_json::from_str(&text).map_err(|err| {
+                Diagnostic::error("bad_json_string", path.to_string(), format!("not JSON: {err}"))
+            })
+        }
         Value::String(text) => Err(Diagnostic::error(
             "bad_json_string",
-            path,
+            path.to_string(),
             format!("expected a list, found a string of {} bytes", text.len()),
         )),
         other => Ok(other),

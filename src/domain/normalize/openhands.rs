@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 
-use super::json;
+use super::json::{self, Loc};
 use crate::domain::diagnostic::Diagnostic;
 use crate::domain::trajectory::{Message, Role, ToolCall, Trajectory};
 
@@ -28,7 +28,7 @@ pub(super) fn is_event_log(items: &[Value]) -> bool {
 }
 
 /// Reads an event log into `trajectory.messages`.
-pub(super) fn read_events(items: Vec<Value>, path: &str, trajectory: &mut Trajectory) {
+pub(super) fn read_events(items: Vec<Value>, path: &Loc<'_>, trajectory: &mut Trajectory) {
     let events = items.into_iter().flat_map(|item| match item {
         Value::Array(pair) => pair,
         event => vec![event],
@@ -36,7 +36,7 @@ pub(super) fn read_events(items: Vec<Value>, path: &str, trajectory: &mut Trajec
     // The model response an assistant message came from, to merge parallel calls.
     let mut last_response_id: Option<String> = None;
     for (idx, event) in events.enumerate() {
-        let event_path = format!("{path}/{idx}");
+        let event_path = path.index(idx);
         let Value::Object(mut event) = event else { continue };
         let meta = event.remove("tool_call_metadata").unwrap_or(Value::Null);
         let call_id = json::str_field(&meta, "tool_call_id").map(str::to_owned);
@@ -116,7 +116,7 @@ pub(super) fn read_events(items: Vec<Value>, path: &str, trajectory: &mut Trajec
         } else {
             trajectory.diagnostics.push(Diagnostic::warning(
                 "unknown_event",
-                event_path,
+                event_path.to_string(),
                 "an event that is neither an action nor an observation; skipped",
             ));
         }

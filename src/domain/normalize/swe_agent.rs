@@ -8,7 +8,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{chat, json, text_calls};
+use super::json::{self, Loc};
+use super::{chat, text_calls};
 use crate::domain::trajectory::{Format, Message, Role, ToolCall, Trajectory};
 
 const STEP_KEYS: [&str; 4] = ["action", "observation", "response", "thought"];
@@ -47,11 +48,12 @@ pub(super) fn read_traj(map: &mut Map<String, Value>, trajectory: &mut Trajector
 
 fn read_history(history: Vec<Value>, trajectory: &mut Trajectory) {
     for (idx, item) in history.into_iter().enumerate() {
-        let path = format!("/history/{idx}");
+        let history = Loc::Root.key("history");
+        let path = history.index(idx);
         let Value::Object(mut map) = item else {
             trajectory.diagnostics.push(crate::domain::diagnostic::Diagnostic::error(
                 "bad_message",
-                path,
+                path.to_string(),
                 "a history item must be an object; skipped",
             ));
             continue;
