@@ -1,5 +1,7 @@
 //! Dataset aggregates over every fixture: the counts reconcile with the per-trajectory metrics.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use trajex::domain::aggregate::DatasetSummary;
@@ -29,7 +31,10 @@ fn summary_over_every_fixture() {
     assert_eq!(summary.n_trajectories, 28);
     // Every labelled row in the fixtures is resolved; SWE-Play, .traj and mini-swe-agent rows
     // carry no label.
-    assert_eq!((summary.outcomes.resolved, summary.outcomes.failed, summary.outcomes.unknown), (20, 0, 8));
+    assert_eq!(
+        (summary.outcomes.resolved, summary.outcomes.failed, summary.outcomes.unknown),
+        (20, 0, 8)
+    );
     assert_eq!(summary.outcomes.resolved_rate(), Some(1.0));
     assert_eq!(summary.tool_calls_by_name.values().sum::<u64>(), n_tool_calls);
     assert_eq!(summary.tool_calls.sum, n_tool_calls);

@@ -4,6 +4,8 @@
 //! - only `src/net/` talks to the network;
 //! - every source file starts with a `//!` paragraph saying what it owns.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {

@@ -1,5 +1,7 @@
 //! The `trajex` command line, run as a process on fixture files and on standard input.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use std::io::Write;

@@ -1,6 +1,8 @@
 //! Exports: `sft` records re-read and checked against the trajectories they come from, for
 //! every fixture format; the manifest accounts for every row.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use serde_json::{json, Value};

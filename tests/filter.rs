@@ -1,6 +1,8 @@
 //! Curation filters: predicates on fixture trajectories, the per-language cap, the query-string
 //! round trip (a property test) and the summary in words.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use proptest::prelude::*;

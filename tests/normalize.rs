@@ -2,6 +2,8 @@
 //! written here for the shapes no fixture has (OpenHands event logs, ShareGPT, content parts,
 //! `<think>` blocks, tool results without ids) and for hostile input.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use serde_json::{json, Value};

@@ -5,6 +5,8 @@
 //! (random well-formed models print and parse back to themselves; random diff-like text is a
 //! fixpoint).
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,8 @@
 //! between `\r` and `\n`) give the same lines and rows as the whole input, bad lines give
 //! errors with their position and the stream goes on.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use proptest::prelude::*;

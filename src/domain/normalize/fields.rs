@@ -108,8 +108,8 @@ fn read_outcome(map: &mut Map<String, Value>, diagnostics: &mut Vec<Diagnostic>)
             Value::Bool(true) => Outcome::Resolved,
             Value::Bool(false) => Outcome::Failed,
             Value::Number(n) => match n.as_f64() {
-                Some(x) if x == 1.0 => Outcome::Resolved,
-                Some(x) if x == 0.0 => Outcome::Failed,
+                Some(1.0) => Outcome::Resolved,
+                Some(0.0) => Outcome::Failed,
                 _ => Outcome::Unknown,
             },
             Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
