@@ -10,6 +10,7 @@ pub mod aggregate;
 pub mod diagnostic;
 pub mod export;
 pub mod filter;
+pub mod hub;
 pub mod inspect;
 pub mod metrics;
 pub mod normalize;
