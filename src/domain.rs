@@ -14,6 +14,7 @@ pub mod hub;
 pub mod inspect;
 pub mod metrics;
 pub mod normalize;
+pub mod parquet;
 pub mod patch;
 pub mod stream;
 pub mod trajectory;

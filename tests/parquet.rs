@@ -1,0 +1,114 @@
+//! Parquet rows: the Open-SWE-Traces-layout fixture as snappy and zstd parquet decodes to the
+//! same rows as its JSONL copy, whole and by row group from ranges (as a browser reads it).
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use bytes::Bytes;
+use serde_json::Value;
+use trajex::domain::normalize::normalize;
+use trajex::domain::parquet::{decode_file, decode_row_group, read_layout, LayoutRead};
+use trajex::domain::trajectory::SourceRef;
+use trajex::domain::TrajectoryMetrics;
+
+fn jsonl_rows() -> Vec<Value> {
+    common::fixture_bytes("open_swe_traces/openhands_swegym.jsonl")
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).unwrap())
+        .collect()
+}
+
+/// The value without object members that are null: parquet gives every struct field of a
+/// column to every row (absent members become null), JSONL rows leave them out.
+fn without_nulls(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Reads a file the way the browser does: a short tail first, more tail if asked, then each
+/// row group's span.
+fn rows_by_ranges(file: &[u8], first_tail: usize) -> Vec<Value> {
+    let len = file.len() as u64;
+    let mut tail_len = first_tail.min(file.len());
+    let layout = loop {
+        match read_layout(len, &file[file.len() - tail_len..]).unwrap() {
+            LayoutRead::Layout(layout) => break layout,
+            LayoutRead::NeedTail(needed) => {
+                assert!(needed as usize > tail_len, "asks for more than it had");
+                tail_len = needed as usize;
+            }
+        }
+    };
+    let tail = Bytes::copy_from_slice(&file[file.len() - tail_len..]);
+    let mut rows = Vec::new();
+    for (idx, group) in layout.row_groups.iter().enumerate() {
+        let span = Bytes::copy_from_slice(&file[group.start as usize..group.end as usize]);
+        let decoded = decode_row_group(len, tail.clone(), *group, span, idx).unwrap();
+        assert_eq!(decoded.len() as u64, group.n_rows);
+        rows.extend(decoded);
+    }
+    assert_eq!(rows.len() as u64, layout.n_rows);
+    rows
+}
+
+#[test]
+fn snappy_and_zstd_match_the_jsonl_rows() {
+    let expected = jsonl_rows();
+    for name in ["openhands_swegym.snappy.parquet", "openhands_swegym.zstd.parquet"] {
+        let file = common::fixture_bytes(&format!("open_swe_traces/{name}"));
+        let whole = decode_file(Bytes::from(file.clone())).unwrap();
+        assert_eq!(whole.len(), expected.len(), "{name}");
+        for (idx, (row, want)) in whole.iter().zip(&expected).enumerate() {
+            assert!(without_nulls(row) == without_nulls(want), "{name} row {idx} differs");
+        }
+        // A tail too short for the metadata, then the right one.
+        assert!(rows_by_ranges(&file, 64) == whole, "{name}: by ranges, short tail");
+        assert!(rows_by_ranges(&file, 64 * 1024) == whole, "{name}: by ranges");
+    }
+}
+
+#[test]
+fn parquet_rows_normalize_like_jsonl_rows() {
+    let file = common::fixture_bytes("open_swe_traces/openhands_swegym.zstd.parquet");
+    for (row, want) in decode_file(Bytes::from(file)).unwrap().into_iter().zip(jsonl_rows()) {
+        let a = normalize(row, SourceRef::default());
+        let b = normalize(want, SourceRef::default());
+        assert_eq!(TrajectoryMetrics::of(&a), TrajectoryMetrics::of(&b));
+        assert!(a == b, "normalized trajectories differ");
+    }
+}
+
+#[test]
+fn the_layout() {
+    let file = common::fixture_bytes("open_swe_traces/openhands_swegym.zstd.parquet");
+    let LayoutRead::Layout(layout) = read_layout(file.len() as u64, &file).unwrap() else {
+        panic!()
+    };
+    assert_eq!(layout.n_rows, 5);
+    assert_eq!(layout.row_groups.len(), 3, "two rows per row group (SOURCES.md)");
+    assert_eq!(layout.columns[0], "instance_id");
+    assert!(layout.columns.contains(&"messages".to_owned()));
+    assert!(layout.row_groups.windows(2).all(|w| w[0].end <= w[1].start));
+}
+
+#[test]
+fn not_parquet_is_an_error() {
+    assert!(read_layout(100, &[0; 100]).is_err());
+    assert!(read_layout(3, b"PAR").is_err());
+    assert!(decode_file(Bytes::from_static(b"{\"a\": 1}\n")).is_err());
+    // A footer that claims more metadata than the file holds.
+    let mut fake = vec![0u8; 20];
+    fake[12..16].copy_from_slice(&1000u32.to_le_bytes());
+    fake[16..].copy_from_slice(b"PAR1");
+    assert!(read_layout(20, &fake).is_err());
+}
