@@ -11,6 +11,7 @@
 //! bad) and [`MARK_STREAM_END`] (whole body read and decoded). Each load clears the previous
 //! load's marks.
 
+mod hub;
 mod page;
 
 use std::fmt;
@@ -22,6 +23,7 @@ use crate::domain::normalize::normalize_decoded;
 use crate::domain::stream::{JsonlDecoder, LineError, RowResult};
 use crate::domain::trajectory::{Origin, Trajectory};
 
+pub use hub::{sleep_ms, HubClient, SplitBatch, SplitProgress, ROWS_PAGE};
 pub use page::{check_url, requested_file, DEFAULT_FILE};
 
 /// Performance mark set just before the request is sent.

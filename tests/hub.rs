@@ -243,3 +243,31 @@ fn split_files_by_convention() {
     );
     assert!(split_data_files(&files, "openhands", "swegym").is_empty(), "parquet only");
 }
+
+#[test]
+fn source_choice() {
+    use trajex::domain::hub::{choose_source, SplitSource};
+    let endpoints = Endpoints::default();
+    let split = SplitRef {
+        dataset: id("nvidia/Open-SWE-Traces"),
+        config: "v1.2".into(),
+        split: "minisweagent".into(),
+    };
+    let parquet: ParquetFilesResponse = hub_fixture("parquet.json");
+    let files = vec!["v1.2/minisweagent/train.jsonl".to_owned()];
+    match choose_source(&endpoints, &split, &files, "main", &parquet) {
+        SplitSource::Jsonl { urls } => assert_eq!(
+            urls,
+            ["https://huggingface.co/datasets/nvidia/Open-SWE-Traces/resolve/main/v1.2/minisweagent/train.jsonl"]
+        ),
+        other => panic!("{other:?}"),
+    }
+    match choose_source(&endpoints, &split, &[], "main", &parquet) {
+        SplitSource::Parquet { files } => assert_eq!(files.len(), 2),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        choose_source(&endpoints, &split, &[], "main", &ParquetFilesResponse::default()),
+        SplitSource::ViewerRows
+    );
+}

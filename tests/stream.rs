@@ -184,3 +184,21 @@ proptest! {
         prop_assert_eq!(decode(&chunks), decode(&[&input]));
     }
 }
+
+proptest! {
+    /// A download cut anywhere and resumed from `resume_offset` gives every row exactly once.
+    #[test]
+    fn resume_after_a_cut_gives_every_row_once(input in input_strategy(), cut_at in any::<usize>()) {
+        let cut_at = cut_at % (input.len() + 1);
+        let mut decoder = JsonlDecoder::new();
+        let mut rows = Vec::new();
+        decoder.push(&input[..cut_at], |r| rows.push(r));
+        // The connection breaks: drop the partial line, ask again from the resume offset.
+        decoder.discard_pending();
+        let resume = decoder.resume_offset() as usize;
+        prop_assert!(resume <= cut_at);
+        decoder.push(&input[resume..], |r| rows.push(r));
+        decoder.finish(|r| rows.push(r));
+        prop_assert_eq!(rows, decode(&[&input]));
+    }
+}

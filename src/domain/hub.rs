@@ -150,3 +150,56 @@ pub fn parse_dataset_input(input: &str) -> Result<DatasetTarget, String> {
     });
     Ok(DatasetTarget { dataset, config, split, row })
 }
+
+/// How the rows of a split are read, in order of preference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SplitSource {
+    /// The repo's own JSONL files, streamed through `/resolve/` (each a resolve URL).
+    Jsonl {
+        /// Resolve URLs, in order.
+        urls: Vec<String>,
+    },
+    /// The auto-converted (or original) parquet files, read with range requests.
+    Parquet {
+        /// The files, in order.
+        files: Vec<ParquetFile>,
+    },
+    /// The dataset viewer's `/rows`, page by page.
+    ViewerRows,
+}
+
+impl SplitSource {
+    /// A short name for the user: `JSONL files`, `parquet`, `viewer rows`.
+    pub fn describe(&self) -> String {
+        match self {
+            SplitSource::Jsonl { urls } => format!("{} JSONL file(s), streamed", urls.len()),
+            SplitSource::Parquet { files } => {
+                format!("{} parquet file(s), range requests", files.len())
+            }
+            SplitSource::ViewerRows => "dataset viewer /rows".to_owned(),
+        }
+    }
+}
+
+/// Picks how to read a split: the repo's JSONL files when it has some for the split (streaming
+/// them is the fastest and keeps rows byte for byte), else its parquet files, else the viewer's
+/// `/rows` (always there for datasets the viewer supports).
+pub fn choose_source(
+    endpoints: &Endpoints,
+    split: &SplitRef,
+    repo_files: &[String],
+    revision: &str,
+    parquet: &ParquetFilesResponse,
+) -> SplitSource {
+    let jsonl = split_data_files(repo_files, &split.config, &split.split);
+    if !jsonl.is_empty() {
+        let urls =
+            jsonl.iter().map(|path| endpoints.resolve(&split.dataset, revision, path)).collect();
+        return SplitSource::Jsonl { urls };
+    }
+    let files: Vec<ParquetFile> = parquet.of_split(&split.config, &split.split).cloned().collect();
+    if !files.is_empty() {
+        return SplitSource::Parquet { files };
+    }
+    SplitSource::ViewerRows
+}

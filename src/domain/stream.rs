@@ -98,6 +98,13 @@ impl LineSplitter {
     pub fn resume_offset(&self) -> u64 {
         self.cursor.buf_offset + self.cursor.consumed as u64
     }
+
+    /// Drops the bytes of a line not yet complete, so that the stream can go on from
+    /// [`resume_offset`](Self::resume_offset) (a download resumed after a cut connection).
+    /// Line numbers and offsets continue as if the dropped bytes had never come.
+    pub fn discard_pending(&mut self) {
+        self.buf.truncate(self.cursor.consumed);
+    }
 }
 
 /// The lines completed by one [`LineSplitter::push`].
@@ -259,6 +266,11 @@ impl JsonlDecoder {
     /// See [`LineSplitter::resume_offset`].
     pub fn resume_offset(&self) -> u64 {
         self.splitter.resume_offset()
+    }
+
+    /// See [`LineSplitter::discard_pending`].
+    pub fn discard_pending(&mut self) {
+        self.splitter.discard_pending();
     }
 }
 

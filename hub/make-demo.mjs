@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Builds the local Hub's demo datasets (hub/data/) from the shared fixtures, copying bytes.
+//
+//   node hub/make-demo.mjs [FIXTURES_DIR]     (default: ../shared/fixtures next to the repository,
+//                                              or $TRAJEX_FIXTURES)
+//
+// The generated files are committed (people who clone have no fixtures directory); rerunning is
+// idempotent. Layout and options: see hub/repo.mjs; origins and licences: hub/data/SOURCES.md.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..');
+const FIX = path.resolve(process.argv[2] || process.env.TRAJEX_FIXTURES || path.join(REPO, '..', 'shared', 'fixtures'));
+const OUT = path.join(HERE, 'data', 'trajex-demo');
+const LAST_MODIFIED = '2026-11-20T23:09:00.000Z';
+
+const OPEN = 'open_swe_traces';
+const REAL = 'real';
+const copies = [
+  // [dataset, repo path, fixture]
+  ['open-swe-traces-sample', 'openhands/swegym/0000.parquet', `${OPEN}/openhands_swegym.snappy.parquet`],
+  ['open-swe-traces-sample', 'openhands/swegym_jsonl/0000.jsonl', `${OPEN}/openhands_swegym.jsonl`],
+  ['open-swe-traces-sample', 'openhands_zstd/swegym/0000.parquet', `${OPEN}/openhands_swegym.zstd.parquet`],
+  ['swe-agent-formats', 'nebius_swe_agent/train/train.jsonl', `${REAL}/nebius_swe_agent_trajectories.jsonl`],
+  ['swe-agent-formats', 'swe_smith/train/train.jsonl', `${REAL}/swe_smith_trajectories.jsonl`],
+  ['swe-agent-formats', 'swe_play_xml/train/train.jsonl', `${REAL}/swe_play_trajectories_xml_calls.jsonl`],
+  ['swe-agent-formats', 'sweagent_traj/train/train.jsonl', `${REAL}/sweagent_traj_files.jsonl`],
+  ['swe-agent-formats', 'mini_swe_agent/train/train.jsonl', `${REAL}/mini_swe_agent_traj.jsonl`],
+  ['swe-agent-formats', 'swegym_openhands/train/train.jsonl', `${REAL}/swegym_openhands_sampled_trajectories.jsonl`],
+  ['gated', 'default/train/train.jsonl', `${OPEN}/openhands_swegym.jsonl`],
+];
+const options = {
+  'open-swe-traces-sample': {},
+  'swe-agent-formats': {},
+  gated: { gated: true },
+  large: {
+    repeat: { path: 'default/train/train.jsonl', file: '../open-swe-traces-sample/openhands/swegym_jsonl/0000.jsonl', times: 400 },
+  },
+};
+
+if (!fs.existsSync(FIX)) {
+  console.error(`make-demo: fixtures not found at ${FIX}`);
+  process.exit(2);
+}
+fs.rmSync(OUT, { recursive: true, force: true });
+let total = 0;
+for (const [dataset, rel, src] of copies) {
+  const dst = path.join(OUT, dataset, rel);
+  fs.mkdirSync(path.dirname(dst), { recursive: true });
+  fs.copyFileSync(path.join(FIX, src), dst);
+  fs.chmodSync(dst, 0o644);
+  total += fs.statSync(dst).size;
+  console.log(`make-demo: trajex-demo/${dataset}/${rel} <- ${src}`);
+}
+for (const [dataset, o] of Object.entries(options)) {
+  const dir = path.join(OUT, dataset);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'dataset.json'), `${JSON.stringify({ ...o, lastModified: LAST_MODIFIED }, null, 2)}\n`);
+}
+for (const src of [`${OPEN}/SOURCES.md`, `${REAL}/SOURCES.md`]) {
+  if (!fs.existsSync(path.join(FIX, src))) console.warn(`make-demo: missing ${src}`);
+}
+console.log(`make-demo: ${copies.length} files, ${total} bytes under ${path.relative(REPO, OUT)}`);

@@ -1,0 +1,601 @@
+//! The Hugging Face client in the browser: JSON calls to the Hub and the dataset viewer, and
+//! the three ways to get a split's rows ([`SplitSource`]): the repo's JSONL files streamed
+//! through `/resolve/` (resumed with a range request after a cut connection), parquet files
+//! read with range requests (footer, then row group by row group, decoded by the core), and
+//! the viewer's `/rows` pages.
+//!
+//! Failures come back as the core's [`HubError`]. Rate limits (429), `ResponseNotReady`, 5xx
+//! and network failures are retried after the service's wait or an exponential backoff
+//! ([`RetryPolicy`]); each wait is reported through the progress so the UI can say
+//! "retrying in N s". No row is lost or delivered twice across retries: streams resume from
+//! the last complete line, pages and row groups are fetched again whole.
+//!
+//! A token is sent as `Authorization: Bearer` only to Hugging Face hosts, unless the user
+//! allowed other hosts (`token_everywhere`); it never goes into a URL.
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use serde_json::Value;
+
+use super::{js_message, AbortHandle};
+use crate::domain::hub::{
+    choose_source, parse_json, Endpoints, ErrorResponse, HubDatasetInfo, HubError, HubErrorKind,
+    InfoResponse, ParquetFile, ParquetFilesResponse, RetryPolicy, RowsPage, RowsQuery,
+    SizeResponse, SplitRef, SplitSource, SplitsResponse,
+};
+use crate::domain::normalize::normalize_decoded;
+use crate::domain::parquet::{decode_row_group, read_layout, LayoutRead, TAIL_PROBE};
+use crate::domain::stream::{DecodedRow, JsonlDecoder, RowResult};
+use crate::domain::trajectory::{Origin, Trajectory};
+
+/// Rows asked per `/rows` call when streaming a split that way (rows are large).
+pub const ROWS_PAGE: u64 = 10;
+
+/// The client: where the services are, the token, and how to retry.
+#[derive(Clone, Debug, Default)]
+pub struct HubClient {
+    /// Base URLs.
+    pub endpoints: Endpoints,
+    /// A Hugging Face token for gated or private datasets.
+    pub token: Option<String>,
+    /// Also send the token to hosts that are not Hugging Face's (a mirror the user trusts).
+    pub token_everywhere: bool,
+    /// When to retry.
+    pub retry: RetryPolicy,
+}
+
+/// A response that arrived with a success status.
+struct Fetched {
+    response: web_sys::Response,
+    status: u16,
+}
+
+impl Fetched {
+    fn header(&self, name: &str) -> Option<String> {
+        self.response.headers().get(name).ok().flatten()
+    }
+
+    async fn bytes(self, url: &str) -> Result<Vec<u8>, HubError> {
+        let promise =
+            self.response.array_buffer().map_err(|err| HubError::network(url, js_message(&err)))?;
+        let buffer = wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .map_err(|err| HubError::network(url, js_message(&err)))?;
+        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    }
+}
+
+/// Progress of reading a split.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SplitProgress {
+    /// How the rows are read ([`SplitSource::describe`]).
+    pub source: String,
+    /// Rows delivered (count).
+    pub rows: u64,
+    /// Rows that could not be read (count).
+    pub errors: u64,
+    /// Bytes received (bytes).
+    pub bytes: u64,
+    /// Rows in the split, when known.
+    pub total_rows: Option<u64>,
+    /// Retries so far (count).
+    pub retries: u32,
+    /// What is happening now, when it is worth saying (`rate limited: retrying in 3 s`).
+    pub notice: Option<String>,
+}
+
+/// What one step of reading a split produced.
+#[derive(Clone, Debug, Default)]
+pub struct SplitBatch {
+    /// Normalized rows, in split order.
+    pub trajectories: Vec<Trajectory>,
+    /// The source bytes of each row (a JSONL line, or the row serialized as JSON), in the same
+    /// order, when asked for with `keep_raw`.
+    pub raw: Vec<Vec<u8>>,
+    /// Rows that could not be read: (row index, reason).
+    pub errors: Vec<(u64, String)>,
+    /// Totals after this batch.
+    pub progress: SplitProgress,
+}
+
+impl HubClient {
+    /// A client for `endpoints`, without a token.
+    pub fn new(endpoints: Endpoints) -> Self {
+        HubClient { endpoints, ..Default::default() }
+    }
+
+    /// GETs `url` (with an optional `Range`), retrying what may succeed later; `on_wait` hears
+    /// about each wait. Returns the response once its status is a success.
+    async fn get(
+        &self,
+        url: &str,
+        range: Option<&str>,
+        abort: &AbortHandle,
+        on_wait: &mut dyn FnMut(&HubError, u64),
+    ) -> Result<Fetched, HubError> {
+        // Data (file bodies and ranges) bypasses the HTTP cache: a split can be gigabytes, and a
+        // resumed stream must get the bytes it asks for. API answers may be cached.
+        let cache = if range.is_some() || url.contains("/resolve/") || url.ends_with(".parquet") {
+            web_sys::RequestCache::NoStore
+        } else {
+            web_sys::RequestCache::Default
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let error = match self.get_once(url, range, cache, abort).await {
+                Ok(fetched) => return Ok(fetched),
+                Err(error) => error,
+            };
+            match self.retry.delay_ms(attempt, &error) {
+                Some(delay) if !abort.is_aborted() => {
+                    on_wait(&error, delay);
+                    sleep_ms(delay).await;
+                    if abort.is_aborted() {
+                        return Err(aborted(url));
+                    }
+                }
+                _ => return Err(error),
+            }
+        }
+    }
+
+    async fn get_once(
+        &self,
+        url: &str,
+        range: Option<&str>,
+        cache: web_sys::RequestCache,
+        abort: &AbortHandle,
+    ) -> Result<Fetched, HubError> {
+        if abort.is_aborted() {
+            return Err(aborted(url));
+        }
+        let mut request =
+            gloo_net::http::Request::get(url).abort_signal(abort.signal().as_ref()).cache(cache);
+        if let Some(range) = range {
+            request = request.header("Range", range);
+        }
+        if let Some(token) = self.token.as_deref().filter(|t| !t.is_empty()) {
+            if self.token_everywhere || Endpoints::is_hugging_face_url(url) {
+                request = request.header("Authorization", &format!("Bearer {token}"));
+            }
+        }
+        let response = request.send().await.map_err(|err| {
+            if abort.is_aborted() {
+                aborted(url)
+            } else {
+                HubError::network(url, err.to_string())
+            }
+        })?;
+        let status = response.status();
+        let raw: web_sys::Response = response.into();
+        if (200..300).contains(&status) {
+            return Ok(Fetched { response: raw, status });
+        }
+        let fetched = Fetched { response: raw, status };
+        let (code, rate_limit, retry_after) = (
+            fetched.header("x-error-code"),
+            fetched.header("ratelimit"),
+            fetched.header("retry-after"),
+        );
+        let body = fetched.bytes(url).await.unwrap_or_default();
+        Err(HubError::from_response(
+            url,
+            &ErrorResponse {
+                status,
+                error_code: code.as_deref(),
+                rate_limit: rate_limit.as_deref(),
+                retry_after: retry_after.as_deref(),
+                body: &body,
+            },
+        ))
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        abort: &AbortHandle,
+    ) -> Result<T, HubError> {
+        let fetched = self.get(url, None, abort, &mut |_, _| {}).await?;
+        let body = fetched.bytes(url).await?;
+        parse_json(&body, url)
+    }
+
+    /// The dataset's (config, split) pairs (`/splits`).
+    pub async fn splits(
+        &self,
+        split_of: &crate::domain::hub::DatasetId,
+        abort: &AbortHandle,
+    ) -> Result<SplitsResponse, HubError> {
+        self.get_json(&self.endpoints.splits(split_of), abort).await
+    }
+
+    /// Rows and bytes per split (`/size`).
+    pub async fn size(
+        &self,
+        dataset: &crate::domain::hub::DatasetId,
+        abort: &AbortHandle,
+    ) -> Result<SizeResponse, HubError> {
+        self.get_json(&self.endpoints.size(dataset), abort).await
+    }
+
+    /// A config's features and split sizes (`/info`).
+    pub async fn info(
+        &self,
+        dataset: &crate::domain::hub::DatasetId,
+        config: &str,
+        abort: &AbortHandle,
+    ) -> Result<InfoResponse, HubError> {
+        self.get_json(&self.endpoints.info(dataset, config), abort).await
+    }
+
+    /// The parquet files of every split (`/parquet`).
+    pub async fn parquet_files(
+        &self,
+        dataset: &crate::domain::hub::DatasetId,
+        abort: &AbortHandle,
+    ) -> Result<ParquetFilesResponse, HubError> {
+        self.get_json(&self.endpoints.parquet_files(dataset), abort).await
+    }
+
+    /// The repo's info and files (`/api/datasets/{id}`).
+    pub async fn dataset_info(
+        &self,
+        dataset: &crate::domain::hub::DatasetId,
+        abort: &AbortHandle,
+    ) -> Result<HubDatasetInfo, HubError> {
+        self.get_json(&self.endpoints.dataset_info(dataset, None), abort).await
+    }
+
+    /// One page of rows (`/rows`, `/search` or `/filter`): random access, e.g. to open a shared
+    /// link to one row before (and without) streaming the split.
+    pub async fn rows_page(
+        &self,
+        split: &SplitRef,
+        query: &RowsQuery,
+        offset: u64,
+        length: u64,
+        abort: &AbortHandle,
+    ) -> Result<RowsPage, HubError> {
+        self.get_json(&self.endpoints.rows(split, query, offset, length), abort).await
+    }
+
+    /// Picks how to read a split ([`choose_source`]) from the repo's files and the parquet
+    /// listing; a listing that fails only rules its path out.
+    pub async fn source_of(
+        &self,
+        split: &SplitRef,
+        abort: &AbortHandle,
+    ) -> Result<SplitSource, HubError> {
+        let (repo, parquet) = futures_util::join!(
+            self.dataset_info(&split.dataset, abort),
+            self.parquet_files(&split.dataset, abort)
+        );
+        if abort.is_aborted() {
+            return Err(aborted(&self.endpoints.splits(&split.dataset)));
+        }
+        if let Err(error) = &repo {
+            if error.kind == HubErrorKind::Unauthorized {
+                return Err(error.clone());
+            }
+        }
+        let repo = repo.unwrap_or_default();
+        let revision = repo.sha.clone().unwrap_or_else(|| "main".to_owned());
+        let parquet = parquet.unwrap_or_default();
+        Ok(choose_source(&self.endpoints, split, &repo.files(), &revision, &parquet))
+    }
+
+    /// Reads every row of a split from `source`, calling `on_batch` as rows arrive (at least
+    /// once at the end). Rows are numbered in split order from 0. Stops early, with an
+    /// `Aborted` network error, when `abort` fires.
+    pub async fn stream_split(
+        &self,
+        split: &SplitRef,
+        source: &SplitSource,
+        keep_raw: bool,
+        abort: &AbortHandle,
+        on_batch: &mut dyn FnMut(SplitBatch),
+    ) -> Result<SplitProgress, HubError> {
+        let mut reader = SplitReader {
+            client: self,
+            origin: Origin::Split {
+                dataset: split.dataset.to_string(),
+                config: split.config.clone(),
+                split: split.split.clone(),
+            },
+            keep_raw,
+            progress: SplitProgress { source: source.describe(), ..Default::default() },
+            next_row_idx: 0,
+            abort,
+            on_batch,
+        };
+        match source {
+            SplitSource::Jsonl { urls } => {
+                for url in urls {
+                    reader.jsonl_file(url).await?;
+                }
+            }
+            SplitSource::Parquet { files } => {
+                reader.progress.total_rows = None;
+                for file in files {
+                    reader.parquet_file(file).await?;
+                }
+            }
+            SplitSource::ViewerRows => reader.viewer_rows(split).await?,
+        }
+        let progress = reader.progress.clone();
+        (reader.on_batch)(SplitBatch { progress: progress.clone(), ..Default::default() });
+        Ok(progress)
+    }
+}
+
+/// The state of one [`HubClient::stream_split`].
+struct SplitReader<'a> {
+    client: &'a HubClient,
+    origin: Origin,
+    keep_raw: bool,
+    progress: SplitProgress,
+    next_row_idx: u64,
+    abort: &'a AbortHandle,
+    on_batch: &'a mut dyn FnMut(SplitBatch),
+}
+
+impl SplitReader<'_> {
+    fn take_row_idx(&mut self) -> u64 {
+        let row_idx = self.next_row_idx;
+        self.next_row_idx += 1;
+        row_idx
+    }
+
+    /// Adds a decoded row (or its error) to `batch`.
+    fn add(&mut self, batch: &mut SplitBatch, raw: Option<&[u8]>, result: RowResult) {
+        let row_idx = self.take_row_idx();
+        match result {
+            Ok(row) => {
+                if self.keep_raw {
+                    batch.raw.push(match raw {
+                        Some(bytes) => bytes.to_vec(),
+                        None => serde_json::to_vec(&row.value).unwrap_or_default(),
+                    });
+                }
+                batch.trajectories.push(normalize_decoded(row, self.origin.clone(), row_idx));
+                self.progress.rows += 1;
+            }
+            Err(error) => {
+                batch.errors.push((row_idx, error.to_string()));
+                self.progress.errors += 1;
+            }
+        }
+    }
+
+    fn add_value(&mut self, batch: &mut SplitBatch, value: Value) {
+        let row =
+            DecodedRow { value, line_no: 0, byte_offset: 0, byte_len: 0, diagnostics: Vec::new() };
+        self.add(batch, None, Ok(row));
+        if let Some(trajectory) = batch.trajectories.last_mut() {
+            trajectory.source.line_no = None;
+            trajectory.source.byte_offset = None;
+        }
+    }
+
+    fn deliver(&mut self, mut batch: SplitBatch) {
+        batch.progress = self.progress.clone();
+        self.progress.notice = None;
+        (self.on_batch)(batch);
+    }
+
+    fn note_wait(progress: &mut SplitProgress, error: &HubError, delay_ms: u64) {
+        progress.retries += 1;
+        progress.notice =
+            Some(format!("{}; retrying in {} s", error.user_message(), delay_ms.div_ceil(1000)));
+    }
+
+    /// Streams one JSONL file; after a cut connection or a retryable error, asks again from the
+    /// last complete line with a range request.
+    async fn jsonl_file(&mut self, url: &str) -> Result<(), HubError> {
+        let mut decoder = JsonlDecoder::new();
+        let mut failures = 0;
+        loop {
+            let offset = decoder.resume_offset();
+            let range = (offset > 0).then(|| format!("bytes={offset}-"));
+            let mut waits = Vec::new();
+            let fetched = self
+                .client
+                .get(url, range.as_deref(), self.abort, &mut |error, delay| {
+                    waits.push((error.clone(), delay))
+                })
+                .await;
+            for (error, delay) in &waits {
+                Self::note_wait(&mut self.progress, error, *delay);
+            }
+            let fetched = fetched?;
+            // A server that ignores the range sends the file from its start: skip what we have.
+            let mut skip = if offset > 0 && fetched.status != 206 { offset } else { 0 };
+            let Some(body) = fetched.response.body() else {
+                return Err(HubError::network(url, "the response has no body"));
+            };
+            let mut chunks = wasm_streams::ReadableStream::from_raw(body).into_stream();
+            let mut failure = None;
+            while let Some(chunk) = chunks.next().await {
+                let chunk = match chunk {
+                    Ok(chunk) => js_sys::Uint8Array::new(&chunk).to_vec(),
+                    Err(err) => {
+                        failure = Some(js_message(&err));
+                        break;
+                    }
+                };
+                let mut bytes = &chunk[..];
+                if skip > 0 {
+                    let n = (skip as usize).min(bytes.len());
+                    bytes = &bytes[n..];
+                    skip -= n as u64;
+                }
+                self.progress.bytes += bytes.len() as u64;
+                let mut batch = SplitBatch::default();
+                let mut results = Vec::new();
+                decoder.push_with_bytes(bytes, |raw, result| results.push((raw.to_vec(), result)));
+                for (raw, result) in results {
+                    self.add(&mut batch, Some(&raw), result);
+                }
+                self.deliver(batch);
+                failures = 0;
+            }
+            if self.abort.is_aborted() {
+                return Err(aborted(url));
+            }
+            match failure {
+                None => break,
+                Some(message) => {
+                    failures += 1;
+                    let error = HubError::network(url, format!("connection lost: {message}"));
+                    let Some(delay) = self.client.retry.delay_ms(failures, &error) else {
+                        return Err(error);
+                    };
+                    decoder.discard_pending();
+                    Self::note_wait(&mut self.progress, &error, delay);
+                    sleep_ms(delay).await;
+                }
+            }
+        }
+        let mut batch = SplitBatch::default();
+        let mut results = Vec::new();
+        decoder.finish_with_bytes(|raw, result| results.push((raw.to_vec(), result)));
+        for (raw, result) in results {
+            self.add(&mut batch, Some(&raw), result);
+        }
+        self.deliver(batch);
+        Ok(())
+    }
+
+    /// Reads one parquet file: its tail (footer and metadata), then each row group's span.
+    async fn parquet_file(&mut self, file: &ParquetFile) -> Result<(), HubError> {
+        let url = file.url.as_str();
+        let mut tail_len = TAIL_PROBE;
+        let (file_len, tail, layout) = loop {
+            let fetched = self.fetch_range(url, &format!("bytes=-{tail_len}")).await?;
+            let file_len =
+                total_length(fetched.header("content-range").as_deref()).unwrap_or(file.size);
+            let tail = Bytes::from(fetched.bytes(url).await?);
+            let decode_error = |err: crate::domain::parquet::ParquetReadError| HubError {
+                kind: HubErrorKind::Decode,
+                status: 206,
+                code: None,
+                message: err.to_string(),
+                url: url.to_owned(),
+                retry_after_seconds: None,
+            };
+            match read_layout(file_len, &tail).map_err(decode_error)? {
+                LayoutRead::Layout(layout) => break (file_len, tail, layout),
+                LayoutRead::NeedTail(needed) if needed > tail_len => tail_len = needed,
+                LayoutRead::NeedTail(_) => {
+                    return Err(HubError::network(url, "the server did not send the file's end"))
+                }
+            }
+        };
+        self.progress.bytes += tail.len() as u64;
+        self.progress.total_rows = Some(self.progress.total_rows.unwrap_or(0) + layout.n_rows);
+        for (group_idx, group) in layout.row_groups.iter().enumerate() {
+            if group.end <= group.start {
+                continue;
+            }
+            let fetched =
+                self.fetch_range(url, &format!("bytes={}-{}", group.start, group.end - 1)).await?;
+            let span = Bytes::from(fetched.bytes(url).await?);
+            self.progress.bytes += span.len() as u64;
+            let mut batch = SplitBatch::default();
+            match decode_row_group(file_len, tail.clone(), *group, span, group_idx) {
+                Ok(rows) => {
+                    for value in rows {
+                        self.add_value(&mut batch, value);
+                    }
+                }
+                Err(error) => {
+                    // The group's rows are counted as errors, one each, so counts stay whole.
+                    for _ in 0..group.n_rows {
+                        let row_idx = self.take_row_idx();
+                        batch.errors.push((row_idx, format!("{}: {error}", file.filename)));
+                        self.progress.errors += 1;
+                    }
+                }
+            }
+            self.deliver(batch);
+        }
+        Ok(())
+    }
+
+    async fn fetch_range(&mut self, url: &str, range: &str) -> Result<Fetched, HubError> {
+        let mut waits = Vec::new();
+        let fetched = self
+            .client
+            .get(url, Some(range), self.abort, &mut |error, delay| {
+                waits.push((error.clone(), delay))
+            })
+            .await;
+        for (error, delay) in &waits {
+            Self::note_wait(&mut self.progress, error, *delay);
+        }
+        let fetched = fetched?;
+        if fetched.status != 206 {
+            return Err(HubError::network(
+                url,
+                format!("the server ignored the range request ({range})"),
+            ));
+        }
+        Ok(fetched)
+    }
+
+    /// Pages through the viewer's `/rows`.
+    async fn viewer_rows(&mut self, split: &SplitRef) -> Result<(), HubError> {
+        let mut offset = 0;
+        loop {
+            let url = self.client.endpoints.rows(split, &RowsQuery::All, offset, ROWS_PAGE);
+            let mut waits = Vec::new();
+            let fetched = self
+                .client
+                .get(&url, None, self.abort, &mut |error, delay| waits.push((error.clone(), delay)))
+                .await;
+            for (error, delay) in &waits {
+                Self::note_wait(&mut self.progress, error, *delay);
+            }
+            let body = fetched?.bytes(&url).await?;
+            self.progress.bytes += body.len() as u64;
+            let page: RowsPage = parse_json(&body, &url)?;
+            self.progress.total_rows = page.num_rows_total;
+            let n = page.rows.len() as u64;
+            let mut batch = SplitBatch::default();
+            for entry in page.rows {
+                // The viewer numbers rows itself; keep its numbering.
+                self.next_row_idx = entry.row_idx;
+                self.add_value(&mut batch, entry.row);
+            }
+            self.deliver(batch);
+            offset += n;
+            let done = n == 0 || page.num_rows_total.is_some_and(|total| offset >= total);
+            if done {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// The total length in a `Content-Range: bytes a-b/total` header.
+fn total_length(content_range: Option<&str>) -> Option<u64> {
+    content_range?.rsplit_once('/')?.1.trim().parse().ok()
+}
+
+fn aborted(url: &str) -> HubError {
+    HubError::network(url, "cancelled")
+}
+
+/// Waits `ms` milliseconds (a `setTimeout` promise).
+pub async fn sleep_ms(ms: u64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                ms.min(i32::MAX as u64) as i32,
+            );
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

@@ -1,0 +1,268 @@
+//! The browser's Hugging Face client against the local Hub-compatible server (hub/server.mjs),
+//! in headless Chromium: the three ways to read a split give the same rows as the files hold;
+//! a 429, a 503 and a connection cut mid-body still give every row exactly once; gated data
+//! needs a token, sent only where allowed; cancelling stops the traffic.
+//!
+//! `scripts/test` starts the server and passes its URL at compile time in `TRAJEX_TEST_HUB`.
+
+#![cfg(target_arch = "wasm32")]
+
+use serde_json::Value;
+use trajex::domain::hub::{DatasetId, Endpoints, HubErrorKind, SplitRef, SplitSource};
+use trajex::domain::trajectory::Trajectory;
+use trajex::domain::TrajectoryMetrics;
+use trajex::net::{AbortHandle, HubClient, SplitBatch, SplitProgress};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn hub() -> &'static str {
+    option_env!("TRAJEX_TEST_HUB")
+        .expect("TRAJEX_TEST_HUB is not set: run the browser tests through scripts/test")
+}
+
+fn client() -> HubClient {
+    HubClient::new(Endpoints { hub: hub().to_owned(), viewer: format!("{}/viewer", hub()) })
+}
+
+fn split(dataset: &str, config: &str, split: &str) -> SplitRef {
+    SplitRef {
+        dataset: DatasetId::parse(dataset).unwrap(),
+        config: config.into(),
+        split: split.into(),
+    }
+}
+
+fn demo(config: &str, name: &str) -> SplitRef {
+    split("trajex-demo/open-swe-traces-sample", config, name)
+}
+
+async fn control(method: &str, path: &str, body: Option<Value>) -> Value {
+    let url = format!("{}/__control/{path}", hub());
+    let request = match method {
+        "POST" => gloo_net::http::Request::post(&url),
+        "DELETE" => gloo_net::http::Request::delete(&url),
+        _ => gloo_net::http::Request::get(&url),
+    };
+    let response = match body {
+        Some(body) => request
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .unwrap()
+            .send()
+            .await
+            .unwrap(),
+        None => request.send().await.unwrap(),
+    };
+    serde_json::from_str(&response.text().await.unwrap_or_default()).unwrap_or(Value::Null)
+}
+
+async fn reset() {
+    control("POST", "reset", None).await;
+}
+
+/// The logged requests other than the control API's (and their CORS preflights).
+async fn data_requests() -> Vec<Value> {
+    let log = control("GET", "requests", None).await;
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| {
+            r["method"] != "OPTIONS" && r["url"].as_str().is_some_and(|u| !u.contains("__control"))
+        })
+        .cloned()
+        .collect()
+}
+
+/// Reads a whole split, collecting everything.
+async fn read(
+    client: &HubClient,
+    split: &SplitRef,
+    source: &SplitSource,
+    keep_raw: bool,
+) -> (Vec<Trajectory>, Vec<Vec<u8>>, SplitProgress) {
+    let abort = AbortHandle::new();
+    let mut trajectories = Vec::new();
+    let mut raw = Vec::new();
+    let mut on_batch = |batch: SplitBatch| {
+        assert!(batch.errors.is_empty(), "{:?}", batch.errors);
+        trajectories.extend(batch.trajectories);
+        raw.extend(batch.raw);
+    };
+    let progress =
+        client.stream_split(split, source, keep_raw, &abort, &mut on_batch).await.unwrap();
+    (trajectories, raw, progress)
+}
+
+/// The fixture rows, as the files hold them.
+fn fixture_lines() -> Vec<&'static [u8]> {
+    include_bytes!("fixtures/open_swe_traces/openhands_swegym.jsonl")
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// What must not depend on the path: every row's identity and metrics, in order.
+fn summary(trajectories: &[Trajectory]) -> Vec<(u64, Option<String>, TrajectoryMetrics)> {
+    trajectories
+        .iter()
+        .map(|t| (t.source.row_idx, t.ids.instance_id.clone(), TrajectoryMetrics::of(t)))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_three_paths_give_the_rows_the_files_hold() {
+    reset().await;
+    let client = client();
+    let abort = AbortHandle::new();
+
+    let jsonl_split = demo("openhands", "swegym_jsonl");
+    let source = client.source_of(&jsonl_split, &abort).await.unwrap();
+    assert!(matches!(source, SplitSource::Jsonl { .. }), "{source:?}");
+    let (jsonl, raw, progress) = read(&client, &jsonl_split, &source, true).await;
+    assert_eq!(progress.rows, 5);
+    // Raw rows are the file's lines, byte for byte.
+    assert_eq!(raw, fixture_lines().iter().map(|l| l.to_vec()).collect::<Vec<_>>());
+
+    for config in ["openhands", "openhands_zstd"] {
+        let parquet_split = demo(config, "swegym");
+        let source = client.source_of(&parquet_split, &abort).await.unwrap();
+        assert!(matches!(source, SplitSource::Parquet { .. }), "{config}: {source:?}");
+        let (rows, _, progress) = read(&client, &parquet_split, &source, false).await;
+        assert_eq!(progress.total_rows, Some(5));
+        assert_eq!(summary(&rows), summary(&jsonl), "{config}");
+    }
+
+    let (rows, _, progress) = read(&client, &jsonl_split, &SplitSource::ViewerRows, false).await;
+    assert_eq!(progress.total_rows, Some(5));
+    assert_eq!(summary(&rows), summary(&jsonl), "viewer rows");
+}
+
+#[wasm_bindgen_test]
+async fn every_row_once_through_429_503_and_a_cut_connection() {
+    reset().await;
+    let mut client = client();
+    client.retry.base_delay_ms = 50;
+    let jsonl_split = demo("openhands", "swegym_jsonl");
+    let abort = AbortHandle::new();
+    let source = client.source_of(&jsonl_split, &abort).await.unwrap();
+    let (expected, _, _) = read(&client, &jsonl_split, &source, false).await;
+
+    // A cut in the middle of the second row, then a 503 on the resumed request.
+    control(
+        "POST",
+        "faults",
+        Some(serde_json::json!([
+            {"match": "resolve/", "kind": "cut", "after_bytes": 70000, "times": 1},
+            {"match": "resolve/", "kind": "status", "status": 503, "times": 1},
+        ])),
+    )
+    .await;
+    control("DELETE", "requests", None).await;
+    let (rows, raw, progress) = read(&client, &jsonl_split, &source, true).await;
+    assert_eq!(summary(&rows), summary(&expected));
+    assert_eq!(raw.len(), 5);
+    assert!(progress.retries >= 2, "{progress:?}");
+    let log = control("GET", "requests", None).await;
+    let ranges: Vec<&str> =
+        log.as_array().unwrap().iter().filter_map(|r| r["range"].as_str()).collect();
+    assert!(
+        ranges.iter().any(|r| r.starts_with("bytes=") && r != &"bytes=0-"),
+        "resumed with a range: {ranges:?}"
+    );
+
+    // A 429 with RateLimit on the first /rows page, and a 503 on a parquet range.
+    control(
+        "POST",
+        "faults",
+        Some(serde_json::json!([
+            {"match": "/viewer/rows", "kind": "status", "status": 429, "times": 1,
+             "rate_limit": {"remaining": 0, "reset_seconds": 1}},
+        ])),
+    )
+    .await;
+    let (rows, _, progress) = read(&client, &jsonl_split, &SplitSource::ViewerRows, false).await;
+    assert_eq!(summary(&rows), summary(&expected));
+    assert_eq!(progress.retries, 1);
+
+    let parquet_split = demo("openhands", "swegym");
+    let parquet_source = client.source_of(&parquet_split, &abort).await.unwrap();
+    control(
+        "POST",
+        "faults",
+        Some(serde_json::json!([
+            {"match": ".parquet", "kind": "status", "status": 503, "times": 2},
+        ])),
+    )
+    .await;
+    let (rows, _, progress) = read(&client, &parquet_split, &parquet_source, false).await;
+    assert_eq!(summary(&rows), summary(&expected));
+    assert_eq!(progress.retries, 2);
+    reset().await;
+}
+
+#[wasm_bindgen_test]
+async fn gated_data_needs_a_token_sent_only_where_allowed() {
+    reset().await;
+    let gated = split("trajex-demo/gated", "default", "train");
+    let abort = AbortHandle::new();
+    let error = client().splits(&gated.dataset, &abort).await.unwrap_err();
+    assert_eq!(error.kind, HubErrorKind::Unauthorized);
+    assert!(error.user_message().contains("token"));
+
+    // A token is not sent to a host that is not Hugging Face's unless the user allows it.
+    let mut with_token = client();
+    with_token.token = Some("hf_test".into());
+    assert_eq!(
+        with_token.splits(&gated.dataset, &abort).await.unwrap_err().kind,
+        HubErrorKind::Unauthorized
+    );
+    with_token.token_everywhere = true;
+    let splits = with_token.splits(&gated.dataset, &abort).await.unwrap();
+    assert_eq!(splits.splits.len(), 1);
+    let log = control("GET", "requests", None).await;
+    let urls: Vec<&str> =
+        log.as_array().unwrap().iter().filter_map(|r| r["url"].as_str()).collect();
+    assert!(urls.iter().all(|u| !u.contains("hf_test")), "the token never goes into a URL");
+}
+
+#[wasm_bindgen_test]
+async fn cancelling_stops_the_traffic() {
+    reset().await;
+    let client = client();
+    let large = split("trajex-demo/large", "default", "train");
+    let abort = AbortHandle::new();
+    let source = client.source_of(&large, &abort).await.unwrap();
+    assert!(matches!(source, SplitSource::Jsonl { .. }), "{source:?}");
+    control(
+        "POST",
+        "faults",
+        Some(serde_json::json!([
+            {"match": "large/resolve", "kind": "slow", "chunk_bytes": 65536, "delay_ms": 20},
+        ])),
+    )
+    .await;
+    control("DELETE", "requests", None).await;
+    let mut n_rows = 0;
+    let abort_inside = abort.clone();
+    let mut on_batch = |batch: SplitBatch| {
+        n_rows += batch.trajectories.len();
+        if n_rows >= 3 {
+            abort_inside.abort();
+        }
+    };
+    let result = client.stream_split(&large, &source, false, &abort, &mut on_batch).await;
+    assert!(result.is_err(), "an aborted stream ends with an error");
+    assert!(n_rows >= 3 && n_rows < 2000, "{n_rows} rows before the abort");
+    trajex::net::sleep_ms(300).await;
+    let requests = data_requests().await;
+    assert_eq!(requests.len(), 1, "no request after the abort: {requests:?}");
+    assert!(
+        requests[0]["aborted"].as_bool().unwrap_or(false),
+        "the download was cut off: {:?}",
+        requests[0]
+    );
+    trajex::net::sleep_ms(300).await;
+    assert_eq!(data_requests().await.len(), 1, "no new traffic");
+    reset().await;
+}
