@@ -1,12 +1,14 @@
-// End-to-end checks of the built site (dist/) in the machine's headless Chromium.
+// End-to-end checks of the built site (dist/) in the machine's headless Chromium, against the
+// local Hub-compatible server (hub/server.mjs) for Hugging Face data.
 //
 //   CHROMIUM=$(command -v chromium) node e2e/run.mjs dist
 //
-// Serves dist/ on an ephemeral localhost port (static files, SPA fallback to index.html),
-// drives Chromium through playwright-core (no browser download), prints one line per check and
-// ends with `e2e: N passed, M failed`; exits non-zero if any check failed.
-// Artifacts: e2e/artifacts/home.png. docs/screenshot.png (for the README) is written only when
-// missing or when E2E_UPDATE_SCREENSHOT=1, so CI runs do not touch tracked files.
+// Serves dist/ on an ephemeral localhost port, starts the local hub on another, drives Chromium
+// through playwright-core (no browser download): opens a dataset by id, streams it, filters,
+// opens a trajectory, reloads a deep link, downloads JSONL, opens local files, and renders
+// hostile rows. Prints one line per check (with timings) and ends with `e2e: N passed, M failed`;
+// exits non-zero if any check failed. Screenshots go to e2e/artifacts/; docs/screenshot.png
+// (for the README) is written only when missing or when E2E_UPDATE_SCREENSHOT=1.
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +16,8 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startHub } from '../hub/server.mjs';
+import { writeHostileFile } from './hostile.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -70,10 +74,14 @@ const site = http.createServer((req, res) => {
 const port = await new Promise((resolve) => site.listen(0, '127.0.0.1', () => resolve(site.address().port)));
 const base = `http://127.0.0.1:${port}`;
 
+const hub = await startHub({ root: path.join(ROOT, 'hub', 'data'), port: 0, host: '127.0.0.1', maxAge: 0 });
+const endpoints = `endpoint=${encodeURIComponent(hub.url)}&viewer_endpoint=${encodeURIComponent(`${hub.url}/viewer`)}`;
+
 const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'trajex-e2e-')), {
   executablePath: chromePath,
   headless: true,
-  viewport: { width: 1280, height: 720 },
+  viewport: { width: 1400, height: 900 },
+  acceptDownloads: true,
   args: [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
@@ -91,16 +99,27 @@ async function open(url) {
   return { page, problems, started };
 }
 
-const text = (page, testid) => page.textContent(`[data-testid=${testid}]`);
-const waitForText = (page, testid, expected) =>
-  page.waitForFunction(
-    ([id, want]) => document.querySelector(`[data-testid=${id}]`)?.textContent === want,
-    [testid, expected],
-    { timeout: TIMEOUT },
-  );
-const bodyRows = (page) =>
-  page.$$eval('[data-testid=trajectory-table] tbody tr', (rows) =>
-    rows.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent.trim())));
+const text = async (page, testid) => (await page.textContent(`[data-testid=${testid}]`))?.trim();
+const waitFor = (page, predicate, arg) => page.waitForFunction(predicate, arg, { timeout: TIMEOUT });
+const waitLoaded = (page) =>
+  waitFor(page, () => document.querySelector('[data-testid=load-status]')?.textContent === 'Loaded');
+const tableRows = (page) =>
+  page.$$eval('[data-testid=table-row]', (rows) => rows.map((row) => Number(row.dataset.row)).sort((a, b) => a - b));
+const marks = (page) =>
+  page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
+    .filter((m) => m.name.startsWith('trajex:')).map((m) => [m.name, m.startTime])));
+const shoot = async (page, name) => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const shot = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: shot });
+  return shot;
+};
+const clean = (problems) => {
+  assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions');
+  assert.deepEqual(problems.consoleErrors.filter((e) => !/Failed to load resource/.test(e)), [], 'console errors');
+};
+const FIXTURE = path.join(ROOT, 'tests', 'fixtures', 'open_swe_traces', 'openhands_swegym.jsonl');
+const fixtureLines = fs.readFileSync(FIXTURE, 'utf8').split('\n').filter((l) => l.length > 0);
 
 let passed = 0;
 let failed = 0;
@@ -116,75 +135,192 @@ async function check(name, fn) {
   }
 }
 
-await check('demo file streams into a 5-row table of openai_tool_calls', async () => {
-  const { page, problems, started } = await open(`${base}/`);
-  await page.waitForSelector('h1.tx-header__title', { timeout: TIMEOUT });
-  assert.equal(await page.textContent('h1'), 'Trajex');
-  await waitForText(page, 'row-count', '5 rows');
-  await waitForText(page, 'load-status', 'Loaded');
-  console.log(`     5 rows shown ${Date.now() - started} ms after navigation`);
-  const rows = await bodyRows(page);
-  assert.equal(rows.length, 5);
-  assert.ok(rows.some((cells) => cells[1] === 'openai_tool_calls'), JSON.stringify(rows));
-  assert.ok(rows.every((cells) => Number(cells[7]) > 0), `every row has tool calls: ${JSON.stringify(rows)}`);
-  assert.equal(await text(page, 'error-count'), '0 errors');
-  assert.equal(await page.$('[data-testid=error-list]'), null);
-
-  const marks = await page.evaluate(() =>
-    Object.fromEntries(performance.getEntriesByType('mark')
-      .filter((m) => m.name.startsWith('trajex:'))
-      .map((m) => [m.name, m.startTime])));
+await check('open a dataset by id from the start page; its split streams (parquet) into the table', async () => {
+  const { page, problems, started } = await open(`${base}/?${endpoints}`);
+  await page.fill('[data-testid=dataset-input]', 'trajex-demo/open-swe-traces-sample');
+  await page.click('[data-testid=dataset-open]');
+  await waitLoaded(page);
+  console.log(`     5 rows loaded ${Date.now() - started} ms after navigation`);
+  assert.match(await text(page, 'row-count'), /^5 of 5 rows/);
+  assert.match(await text(page, 'source'), /parquet/);
+  assert.deepEqual(await tableRows(page), [0, 1, 2, 3, 4]);
+  assert.match(await text(page, 'counts'), /^5 trajectories of 5 pass the filter · 0 filtered out · 100.0% resolved/);
+  const m = await marks(page);
   for (const name of ['trajex:stream-start', 'trajex:first-row', 'trajex:stream-end']) {
-    assert.equal(typeof marks[name], 'number', `performance mark ${name}: ${JSON.stringify(marks)}`);
+    assert.equal(typeof m[name], 'number', `mark ${name}: ${JSON.stringify(m)}`);
   }
-  const start = marks['trajex:stream-start'];
-  const fmt = (name) => `${marks[name].toFixed(1)} ms (+${(marks[name] - start).toFixed(1)} ms after stream-start)`;
-  console.log(`     performance marks: trajex:first-row ${fmt('trajex:first-row')}, trajex:stream-end ${fmt('trajex:stream-end')}`);
-  assert.ok(marks['trajex:first-row'] <= marks['trajex:stream-end']);
-
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const shot = path.join(ARTIFACTS, 'home.png');
-  await page.screenshot({ path: shot });
+  console.log(`     first row +${(m['trajex:first-row'] - m['trajex:stream-start']).toFixed(1)} ms, stream end +${(m['trajex:stream-end'] - m['trajex:stream-start']).toFixed(1)} ms after stream-start`);
+  assert.match(page.url(), /dataset=trajex-demo%2Fopen-swe-traces-sample&config=openhands&split=swegym/);
+  const shot = await shoot(page, 'dataset');
   const docShot = path.join(ROOT, 'docs', 'screenshot.png');
-  if (process.env.E2E_UPDATE_SCREENSHOT === '1' || !fs.existsSync(docShot)) {
-    fs.mkdirSync(path.dirname(docShot), { recursive: true });
-    fs.copyFileSync(shot, docShot);
-  }
-  assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions');
-  assert.deepEqual(problems.consoleErrors, [], 'console errors');
+  if (process.env.E2E_UPDATE_SCREENSHOT === '1' || !fs.existsSync(docShot)) fs.copyFileSync(shot, docShot);
+  clean(problems);
   await page.close();
 });
 
-await check('?file= opens another demo file (nebius, swe_agent_text)', async () => {
+await check('filters apply, count, and are bound to the URL', async () => {
+  const { page, problems } = await open(`${base}/?dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl&${endpoints}`);
+  await waitLoaded(page);
+  assert.match(await text(page, 'source'), /JSONL/);
+  await page.check('[data-testid=filter-outcome-failed]');
+  await waitFor(page, () => document.querySelector('[data-testid=counts]')?.textContent.startsWith('0 trajectories of 5'));
+  assert.match(page.url(), /outcome=failed/);
+  await page.uncheck('[data-testid=filter-outcome-failed]');
+  await page.fill('[data-testid=filter-tool-calls-min]', '18');
+  await page.press('[data-testid=filter-tool-calls-min]', 'Enter');
+  await waitFor(page, () => document.querySelector('[data-testid=counts]')?.textContent.startsWith('2 trajectories of 5'));
+  assert.deepEqual(await tableRows(page), [1, 4]);
+  assert.match(page.url(), /tool_calls=18-/);
+  assert.equal(await text(page, 'filter-summary'), '≥ 18 tool calls');
+  // The same filter from a link.
+  await page.goto(`${base}/?dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl&${endpoints}&patch_files=2-2&q=compute_importance_map`);
+  await waitLoaded(page);
+  await waitFor(page, () => document.querySelector('[data-testid=counts]')?.textContent.startsWith('1 trajectory of 5'));
+  assert.deepEqual(await tableRows(page), [3]);
+  clean(problems);
+  await page.close();
+});
+
+let deepLink = '';
+await check('open a trajectory: messages, timeline, diff; j/k steps and n/p rows follow the URL', async () => {
+  const { page, problems } = await open(`${base}/?dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl&${endpoints}`);
+  await waitLoaded(page);
+  await page.click('[data-testid=table-row][data-row="0"]');
+  await page.waitForSelector('[data-testid=message]', { timeout: TIMEOUT });
+  assert.match(page.url(), /row=0/);
+  assert.equal(await page.$$eval('[data-testid=message]', (m) => m.length), 17);
+  assert.ok(await page.$('[data-testid=timeline]'), 'timeline');
+  assert.ok(await page.$('[data-testid=diff]'), 'diff');
+  const diffText = await text(page, 'diff');
+  assert.match(diffText, /monai\/inferers\/utils\.py/);
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  await waitFor(page, () => /step=\d+/.test(location.search));
+  await page.keyboard.press('n');
+  await waitFor(page, () => /row=1/.test(location.search));
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=message]').length > 0, null, { timeout: TIMEOUT });
+  await page.keyboard.press('j');
+  await waitFor(page, () => /step=\d+/.test(location.search));
+  deepLink = page.url();
+  await shoot(page, 'trajectory');
+  clean(problems);
+  await page.close();
+});
+
+await check('a deep link lands on the same row and step, fetching that row first', async () => {
+  assert.ok(deepLink, 'the previous check made a link');
+  const step = new URL(deepLink).searchParams.get('step');
+  await fetch(`${hub.url}/__control/requests`, { method: 'DELETE' });
+  const { page, problems } = await open(deepLink);
+  await page.waitForSelector('[data-testid=message]', { timeout: TIMEOUT });
+  await waitFor(page, () => performance.getEntriesByName('trajex:trajectory-rendered').length > 0);
+  const rendered = await page.evaluate(() => performance.getEntriesByName('trajex:trajectory-rendered')[0].startTime);
+  console.log(`     deep link to trajex:trajectory-rendered: ${rendered.toFixed(1)} ms after navigation start`);
+  assert.match(page.url(), new RegExp(`row=1&step=${step}`));
+  const selected = await page.$(`#msg-${step}`);
+  assert.ok(selected, `message ${step} is on the page`);
+  const log = await (await fetch(`${hub.url}/__control/requests`)).json();
+  const urls = log.filter((r) => r.method !== 'OPTIONS').map((r) => r.url);
+  assert.ok(urls.some((u) => u.includes('/viewer/rows') && u.includes('offset=1') && u.includes('length=1')), `random access: ${urls.join(' ')}`);
+  assert.ok(!urls.some((u) => u.includes('/resolve/')), `no split streaming before the table is asked for: ${urls.join(' ')}`);
+  clean(problems);
+  await page.close();
+});
+
+await check('download JSONL: raw rows byte for byte, and SFT records, with a manifest', async () => {
+  const { page, problems } = await open(`${base}/?dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl&${endpoints}&tool_calls=18-`);
+  await waitLoaded(page);
+  const downloads = [];
+  page.on('download', (d) => downloads.push(d));
+  await page.click('[data-testid=download]');
+  await waitFor(page, () => /exported/.test(document.querySelector('[data-testid=export-status]')?.textContent || ''));
+  await page.waitForTimeout(500);
+  const byName = {};
+  for (const d of downloads) byName[d.suggestedFilename()] = fs.readFileSync(await d.path(), 'utf8');
+  const jsonl = byName['trajex-demo-open-swe-traces-sample_openhands_swegym_jsonl.jsonl'];
+  assert.ok(jsonl !== undefined, `file names: ${Object.keys(byName)}`);
+  assert.deepEqual(jsonl.split('\n').filter(Boolean), [fixtureLines[1], fixtureLines[4]]);
+  const manifest = JSON.parse(byName['trajex-demo-open-swe-traces-sample_openhands_swegym_jsonl.manifest.json']);
+  assert.equal(manifest.counts.rows_read, 5);
+  assert.equal(manifest.counts.exported, 2);
+  assert.equal(manifest.filter_query, 'tool_calls=18-');
+  downloads.length = 0;
+  await page.selectOption('[data-testid=export-format]', 'sft');
+  await page.click('[data-testid=download]');
+  await waitFor(page, () => /sft/.test(document.querySelector('[data-testid=export-status]')?.textContent || ''));
+  await page.waitForTimeout(500);
+  const sft = fs.readFileSync(await downloads.find((d) => d.suggestedFilename().endsWith('.sft.jsonl')).path(), 'utf8');
+  const records = sft.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.equal(records.length, 2);
+  assert.equal(records[0].messages[0].role, 'system');
+  assert.ok(records[0].messages.some((m) => m.tool_calls && typeof m.tool_calls[0].function.arguments === 'object'));
+  clean(problems);
+  await page.close();
+});
+
+await check('open local files (JSONL and Parquet): read in the browser', async () => {
+  const { page, problems } = await open(`${base}/`);
+  await page.setInputFiles('[data-testid=file-input]', [
+    FIXTURE,
+    path.join(ROOT, 'tests', 'fixtures', 'open_swe_traces', 'openhands_swegym.zstd.parquet'),
+  ]);
+  await waitLoaded(page);
+  assert.match(await text(page, 'counts'), /^10 trajectories of 10/);
+  assert.match(await text(page, 'source'), /local files/);
+  clean(problems);
+  await page.close();
+});
+
+await check('the bundled demo file opens with ?file=', async () => {
   const { page, problems } = await open(`${base}/?file=demo/nebius_swe_agent_trajectories.jsonl`);
-  await waitForText(page, 'row-count', '5 rows');
-  await waitForText(page, 'load-status', 'Loaded');
-  const rows = await bodyRows(page);
-  assert.equal(rows.length, 5);
-  assert.ok(rows.every((cells) => cells[1] === 'swe_agent_text'), JSON.stringify(rows));
-  assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions');
+  await waitLoaded(page);
+  assert.match(await text(page, 'counts'), /^5 trajectories of 5/);
+  clean(problems);
   await page.close();
 });
 
-await check('a missing file shows an HTTP error ending with its URL', async () => {
-  const { page, problems } = await open(`${base}/?file=demo/missing.jsonl`);
-  await waitForText(page, 'load-status', 'Failed');
-  const message = await text(page, 'load-error');
-  assert.match(message, /^HTTP 404.*: demo\/missing\.jsonl$/);
-  assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions');
+await check('a missing file and a javascript: URL give errors a user can act on', async () => {
+  const { page } = await open(`${base}/?file=demo/missing.jsonl`);
+  await waitFor(page, () => document.querySelector('[data-testid=load-status]')?.textContent === 'Failed');
+  assert.match(await text(page, 'load-error'), /not found.*demo\/missing\.jsonl/);
+  await page.goto(`${base}/?file=${encodeURIComponent('javascript:alert(1)')}`);
+  await waitFor(page, () => !!document.querySelector('[data-testid=page-error]'));
+  assert.match(await text(page, 'page-error'), /only relative or http\(s\) URLs/);
+  await page.goto(`${base}/?dataset=trajex-demo/gated&${endpoints}`);
+  await waitFor(page, () => !!document.querySelector('[data-testid=page-error]'));
+  assert.match(await text(page, 'page-error'), /token/);
   await page.close();
 });
 
-await check('a non-http file= URL is refused without fetching', async () => {
-  const { page, problems } = await open(`${base}/?file=${encodeURIComponent('javascript:alert(1)')}`);
-  await waitForText(page, 'load-status', 'Failed');
-  assert.equal(await text(page, 'load-error'), 'only relative or http(s) URLs can be opened: javascript:alert(1)');
-  assert.equal(await text(page, 'row-count'), '0 rows');
+await check('hostile rows render as text: no script runs, the page stays responsive', async () => {
+  const file = writeHostileFile(fs.mkdtempSync(path.join(os.tmpdir(), 'trajex-hostile-')));
+  const { page, problems } = await open(`${base}/`);
+  await page.evaluate(() => { window.__pwned = 0; });
+  await page.setInputFiles('[data-testid=file-input]', file);
+  await waitLoaded(page);
+  const counts = await text(page, 'counts');
+  console.log(`     ${counts}; ${await text(page, 'row-count')}`);
+  assert.ok(await page.$('[data-testid=error-list]'), 'broken lines are listed');
+  for (const row of await tableRows(page)) {
+    const t = Date.now();
+    await page.click(`[data-testid=table-row][data-row="${row}"]`);
+    await page.waitForSelector('[data-testid=message]', { timeout: TIMEOUT });
+    console.log(`     row ${row} opened in ${Date.now() - t} ms`);
+    await page.click('[data-testid=back-to-table]');
+    await page.waitForSelector('[data-testid=table-row]', { timeout: TIMEOUT });
+  }
+  const t0 = Date.now();
+  await page.evaluate(() => 1);
+  assert.ok(Date.now() - t0 < 1000, 'the page answers');
+  assert.equal(await page.evaluate(() => window.__pwned), 0, 'no script from a row ran');
+  assert.equal(await page.$$eval('img, iframe, object, embed', (e) => e.length), 0, 'no remote resource elements');
+  assert.equal(await page.$$eval('a[href^="javascript:"]', (e) => e.length), 0, 'no javascript: links');
   assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions');
   await page.close();
 });
 
 await ctx.close();
 site.close();
+await hub.close();
 console.log(`e2e: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -12,10 +12,12 @@ pub mod export;
 pub mod filter;
 pub mod hub;
 pub mod inspect;
+pub mod link;
 pub mod metrics;
 pub mod normalize;
 pub mod parquet;
 pub mod patch;
+pub mod render;
 pub mod stream;
 pub mod trajectory;
 

@@ -149,16 +149,35 @@ impl std::error::Error for FetchError {}
 /// Cancels a download: a wrapper around the browser's `AbortController`.
 ///
 /// One handle can cancel any number of downloads started with it; once aborted it stays so.
-/// Clones share the same controller.
+/// It also pauses them: a paused download stops reading (the connection's flow control holds
+/// the server back) until resumed. Clones share the same controller and pause flag.
 #[derive(Clone, Debug)]
 pub struct AbortHandle {
     controller: Option<web_sys::AbortController>,
+    paused: std::rc::Rc<std::cell::Cell<bool>>,
 }
 
 impl AbortHandle {
     /// A new handle. (Without `AbortController` support, downloads just cannot be cancelled.)
     pub fn new() -> Self {
-        AbortHandle { controller: web_sys::AbortController::new().ok() }
+        AbortHandle { controller: web_sys::AbortController::new().ok(), paused: Default::default() }
+    }
+
+    /// Pauses or resumes the downloads using this handle.
+    pub fn set_paused(&self, paused: bool) {
+        self.paused.set(paused);
+    }
+
+    /// Whether the downloads are paused.
+    pub fn is_paused(&self) -> bool {
+        self.paused.get()
+    }
+
+    /// Waits while paused (checking every 100 ms); returns at once when not paused or aborted.
+    pub async fn wait_while_paused(&self) {
+        while self.is_paused() && !self.is_aborted() {
+            hub::sleep_ms(100).await;
+        }
     }
 
     /// Cancels the downloads using this handle; the pending [`stream_jsonl`] calls return
@@ -298,6 +317,7 @@ pub async fn stream_jsonl(
 
     let mut chunks = wasm_streams::ReadableStream::from_raw(body).into_stream();
     while let Some(chunk) = chunks.next().await {
+        abort.wait_while_paused().await;
         let chunk = chunk.map_err(|err| {
             fail(|message, url| FetchError::Read { message, url }, js_message(&err))
         })?;
@@ -342,10 +362,24 @@ fn performance() -> Option<web_sys::Performance> {
 }
 
 /// Sets a Performance API mark; timing is best effort, so failures are ignored.
-fn mark(name: &str) {
+pub fn mark(name: &str) {
     if let Some(performance) = performance() {
         let _ = performance.mark(name);
     }
+}
+
+/// Clears Performance API marks of these names.
+pub fn clear_marks(names: &[&str]) {
+    if let Some(performance) = performance() {
+        for name in names {
+            performance.clear_marks_with_mark_name(name);
+        }
+    }
+}
+
+/// Milliseconds on the Performance API clock (0 without one).
+pub fn now_ms() -> f64 {
+    performance().map_or(0.0, |p| p.now())
 }
 
 /// A readable message for a JavaScript exception (an `Error`, a `DOMException`, a string).

@@ -268,6 +268,6 @@ fn source_choice() {
     }
     assert_eq!(
         choose_source(&endpoints, &split, &[], "main", &ParquetFilesResponse::default()),
-        SplitSource::ViewerRows
+        SplitSource::ViewerRows(split.clone())
     );
 }

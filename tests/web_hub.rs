@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 use trajex::domain::hub::{DatasetId, Endpoints, HubErrorKind, SplitRef, SplitSource};
-use trajex::domain::trajectory::Trajectory;
+use trajex::domain::trajectory::{Origin, Trajectory};
 use trajex::domain::TrajectoryMetrics;
 use trajex::net::{AbortHandle, HubClient, SplitBatch, SplitProgress};
 use wasm_bindgen_test::*;
@@ -90,8 +90,16 @@ async fn read(
         raw.extend(batch.raw);
     };
     let progress =
-        client.stream_split(split, source, keep_raw, &abort, &mut on_batch).await.unwrap();
+        client.stream(split_origin(split), source, keep_raw, &abort, &mut on_batch).await.unwrap();
     (trajectories, raw, progress)
+}
+
+fn split_origin(split: &SplitRef) -> Origin {
+    Origin::Split {
+        dataset: split.dataset.to_string(),
+        config: split.config.clone(),
+        split: split.split.clone(),
+    }
 }
 
 /// The fixture rows, as the files hold them.
@@ -133,7 +141,7 @@ async fn the_three_paths_give_the_rows_the_files_hold() {
         assert_eq!(summary(&rows), summary(&jsonl), "{config}");
     }
 
-    let (rows, _, progress) = read(&client, &jsonl_split, &SplitSource::ViewerRows, false).await;
+    let (rows, _, progress) = read(&client, &jsonl_split, &SplitSource::ViewerRows(jsonl_split.clone()), false).await;
     assert_eq!(progress.total_rows, Some(5));
     assert_eq!(summary(&rows), summary(&jsonl), "viewer rows");
 }
@@ -181,7 +189,7 @@ async fn every_row_once_through_429_503_and_a_cut_connection() {
         ])),
     )
     .await;
-    let (rows, _, progress) = read(&client, &jsonl_split, &SplitSource::ViewerRows, false).await;
+    let (rows, _, progress) = read(&client, &jsonl_split, &SplitSource::ViewerRows(jsonl_split.clone()), false).await;
     assert_eq!(summary(&rows), summary(&expected));
     assert_eq!(progress.retries, 1);
 
@@ -251,7 +259,7 @@ async fn cancelling_stops_the_traffic() {
             abort_inside.abort();
         }
     };
-    let result = client.stream_split(&large, &source, false, &abort, &mut on_batch).await;
+    let result = client.stream(split_origin(&large), &source, false, &abort, &mut on_batch).await;
     assert!(result.is_err(), "an aborted stream ends with an error");
     assert!(n_rows >= 3 && n_rows < 2000, "{n_rows} rows before the abort");
     trajex::net::sleep_ms(300).await;

@@ -164,8 +164,8 @@ pub enum SplitSource {
         /// The files, in order.
         files: Vec<ParquetFile>,
     },
-    /// The dataset viewer's `/rows`, page by page.
-    ViewerRows,
+    /// The dataset viewer's `/rows` of this split, page by page.
+    ViewerRows(SplitRef),
 }
 
 impl SplitSource {
@@ -176,7 +176,7 @@ impl SplitSource {
             SplitSource::Parquet { files } => {
                 format!("{} parquet file(s), range requests", files.len())
             }
-            SplitSource::ViewerRows => "dataset viewer /rows".to_owned(),
+            SplitSource::ViewerRows(_) => "dataset viewer /rows".to_owned(),
         }
     }
 }
@@ -201,5 +201,5 @@ pub fn choose_source(
     if !files.is_empty() {
         return SplitSource::Parquet { files };
     }
-    SplitSource::ViewerRows
+    SplitSource::ViewerRows(split.clone())
 }

@@ -285,12 +285,12 @@ impl HubClient {
         Ok(choose_source(&self.endpoints, split, &repo.files(), &revision, &parquet))
     }
 
-    /// Reads every row of a split from `source`, calling `on_batch` as rows arrive (at least
-    /// once at the end). Rows are numbered in split order from 0. Stops early, with an
-    /// `Aborted` network error, when `abort` fires.
-    pub async fn stream_split(
+    /// Reads every row from `source` (a split, or JSONL files at any URL), calling `on_batch`
+    /// as rows arrive (at least once at the end); rows get `origin` and are numbered from 0 in
+    /// order. Stops early, with a network error saying `cancelled`, when `abort` fires.
+    pub async fn stream(
         &self,
-        split: &SplitRef,
+        origin: Origin,
         source: &SplitSource,
         keep_raw: bool,
         abort: &AbortHandle,
@@ -298,11 +298,7 @@ impl HubClient {
     ) -> Result<SplitProgress, HubError> {
         let mut reader = SplitReader {
             client: self,
-            origin: Origin::Split {
-                dataset: split.dataset.to_string(),
-                config: split.config.clone(),
-                split: split.split.clone(),
-            },
+            origin,
             keep_raw,
             progress: SplitProgress { source: source.describe(), ..Default::default() },
             next_row_idx: 0,
@@ -321,7 +317,7 @@ impl HubClient {
                     reader.parquet_file(file).await?;
                 }
             }
-            SplitSource::ViewerRows => reader.viewer_rows(split).await?,
+            SplitSource::ViewerRows(split) => reader.viewer_rows(split).await?,
         }
         let progress = reader.progress.clone();
         (reader.on_batch)(SplitBatch { progress: progress.clone(), ..Default::default() });
@@ -329,7 +325,7 @@ impl HubClient {
     }
 }
 
-/// The state of one [`HubClient::stream_split`].
+/// The state of one [`HubClient::stream`].
 struct SplitReader<'a> {
     client: &'a HubClient,
     origin: Origin,
@@ -424,6 +420,7 @@ impl SplitReader<'_> {
                         break;
                     }
                 };
+                self.abort.wait_while_paused().await;
                 let mut bytes = &chunk[..];
                 if skip > 0 {
                     let n = (skip as usize).min(bytes.len());
@@ -498,6 +495,7 @@ impl SplitReader<'_> {
             if group.end <= group.start {
                 continue;
             }
+            self.abort.wait_while_paused().await;
             let fetched =
                 self.fetch_range(url, &format!("bytes={}-{}", group.start, group.end - 1)).await?;
             let span = Bytes::from(fetched.bytes(url).await?);
@@ -548,6 +546,7 @@ impl SplitReader<'_> {
     async fn viewer_rows(&mut self, split: &SplitRef) -> Result<(), HubError> {
         let mut offset = 0;
         loop {
+            self.abort.wait_while_paused().await;
             let url = self.client.endpoints.rows(split, &RowsQuery::All, offset, ROWS_PAGE);
             let mut waits = Vec::new();
             let fetched = self

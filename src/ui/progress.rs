@@ -1,103 +1,108 @@
-//! The download's progress line (file, status, rows, bytes, errors, time) and the list of
-//! lines that could not be decoded.
+//! The reading's progress line (source, status, rows of the total, bytes, rows/s, an estimate
+//! when the total is known; pause and stop) and the list of rows that could not be read.
 
 use leptos::prelude::*;
 
-use crate::ui::dataset::{Dataset, LoadStatus};
+use crate::ui::session::{LoadStatus, Session};
 use crate::ui::format;
 
-/// One line: the file, the status, and the counts so far; a Cancel button while loading.
+/// The progress line.
 #[component]
-pub fn ProgressLine(dataset: Dataset) -> impl IntoView {
-    let progress = dataset.progress;
-    let status = dataset.status;
+pub fn ProgressLine(session: Session) -> impl IntoView {
+    let progress = session.progress;
+    let status = session.status;
     let loading = move || status.with(|s| *s == LoadStatus::Loading);
-    let status_label = move || match status.get() {
+    let label = move || match status.get() {
         LoadStatus::Idle => "Waiting".to_owned(),
+        LoadStatus::Loading if session.paused.get() => "Paused".to_owned(),
         LoadStatus::Loading => "Loading".to_owned(),
         LoadStatus::Done => "Loaded".to_owned(),
-        LoadStatus::Cancelled => "Cancelled".to_owned(),
+        LoadStatus::Stopped => "Stopped".to_owned(),
         LoadStatus::Failed(_) => "Failed".to_owned(),
     };
-    let status_class = move || {
-        let modifier = match status.get() {
-            LoadStatus::Idle => "idle",
-            LoadStatus::Loading => "loading",
-            LoadStatus::Done => "done",
-            LoadStatus::Cancelled => "cancelled",
-            LoadStatus::Failed(_) => "failed",
-        };
-        format!("tx-progress__status tx-progress__status--{modifier}")
+    let modifier = move || match status.get() {
+        LoadStatus::Idle => "idle",
+        LoadStatus::Loading => "loading",
+        LoadStatus::Done => "done",
+        LoadStatus::Stopped => "stopped",
+        LoadStatus::Failed(_) => "failed",
     };
-    let bytes = move || {
+    let details = move || {
         let p = progress.get();
-        match p.total_bytes {
-            Some(total) if p.bytes < total => {
-                format!("{} of {}", format::bytes(p.bytes), format::bytes(total))
-            }
-            _ => format::bytes(p.bytes),
+        let rows = match p.total_rows {
+            Some(total) => format!("{} of {total} rows", p.rows),
+            None => format::count(p.rows, "row", "rows"),
+        };
+        let seconds = p.elapsed_ms / 1000.0;
+        let rate = if seconds > 0.0 { p.rows as f64 / seconds } else { 0.0 };
+        let mut parts = vec![rows, format::bytes(p.bytes), format!("{rate:.0} rows/s")];
+        if p.errors > 0 {
+            parts.push(format::count(p.errors, "bad row", "bad rows"));
+        }
+        if let (Some(total), true) = (p.total_rows, rate > 0.0 && loading()) {
+            let left = total.saturating_sub(p.rows) as f64 / rate;
+            parts.push(format!("about {} left", format::millis(left * 1000.0)));
+        }
+        parts.push(format::millis(p.elapsed_ms));
+        parts.join(" · ")
+    };
+    let percent = move || {
+        let p = progress.get();
+        match (p.total_rows, status.get()) {
+            (_, LoadStatus::Done) => 100.0,
+            (Some(total), _) if total > 0 => 100.0 * p.rows as f64 / total as f64,
+            _ => 0.0,
         }
     };
-    let failure = move || match status.get() {
-        LoadStatus::Failed(message) => Some(message),
-        _ => None,
-    };
-
     view! {
-        <section class="tx-progress" aria-live="polite">
-            <p class="tx-progress__file">
-                "File " <code class="tx-progress__url">{move || dataset.url.get()}</code>
-            </p>
-            <p class="tx-progress__line" data-testid="progress">
-                <span class=status_class data-testid="load-status">{status_label}</span>
-                <span class="tx-progress__sep">" · "</span>
-                <span data-testid="row-count">
-                    {move || format::count(progress.get().rows, "row", "rows")}
+        <div class="tx-progress" data-testid="progress">
+            <div class="tx-progress__line">
+                <span class=move || format!("tx-progress__status tx-progress__status--{}", modifier()) data-testid="load-status">
+                    {label}
                 </span>
-                <span class="tx-progress__sep">" · "</span>
-                <span>{bytes}</span>
-                <span class="tx-progress__sep">" · "</span>
-                <span data-testid="error-count">
-                    {move || format::count(progress.get().errors, "error", "errors")}
-                </span>
-                <span class="tx-progress__sep">" · "</span>
-                <span>{move || format::millis(progress.get().elapsed_ms)}</span>
+                <span class="tx-muted" data-testid="row-count">{details}</span>
+                <span class="tx-muted tx-progress__source" data-testid="source">{move || progress.with(|p| p.source.clone())}</span>
                 <Show when=loading>
-                    <button class="tx-button tx-progress__cancel" on:click=move |_| dataset.cancel()>
-                        "Cancel"
+                    <button class="tx-button tx-button--quiet" data-testid="pause" on:click=move |_| session.set_paused(!session.paused.get_untracked())>
+                        {move || if session.paused.get() { "Resume" } else { "Pause" }}
                     </button>
+                    <button class="tx-button tx-button--quiet" data-testid="stop" on:click=move |_| session.stop()>"Stop"</button>
                 </Show>
-            </p>
-            {move || {
-                failure()
-                    .map(|message| {
-                        view! {
-                            <p class="tx-alert" role="alert" data-testid="load-error">
-                                {message}
-                            </p>
-                        }
-                    })
-            }}
-        </section>
+            </div>
+            <div class="tx-progress__bar"><div class="tx-progress__fill" style=move || format!("width: {:.1}%", percent())></div></div>
+            <Show when=move || progress.with(|p| p.notice.is_some())>
+                <p class="tx-notice" role="status">{move || progress.with(|p| p.notice.clone().unwrap_or_default())}</p>
+            </Show>
+            <Show when=move || matches!(status.get(), LoadStatus::Failed(_))>
+                <p class="tx-error" role="alert" data-testid="load-error">
+                    {move || match status.get() {
+                        LoadStatus::Failed(message) => message,
+                        _ => String::new(),
+                    }}
+                </p>
+            </Show>
+        </div>
     }
 }
 
-/// The lines that are not JSON rows, with their line number, byte offset and reason.
+/// The rows that could not be read, with their reason (at most 100 are listed).
 #[component]
-pub fn ErrorList(dataset: Dataset) -> impl IntoView {
-    let errors = dataset.errors;
+pub fn ErrorList(session: Session) -> impl IntoView {
+    let errors = session.errors;
     view! {
-        <Show when=move || errors.with(|e| !e.is_empty())>
-            <section class="tx-errors">
-                <h2 class="tx-errors__title">"Lines that could not be read"</h2>
-                <ul class="tx-errors__list" data-testid="error-list">
-                    <For
-                        each=move || errors.get()
-                        key=|error| error.line_no
-                        children=|error| view! { <li class="tx-errors__item">{error.to_string()}</li> }
-                    />
+        <Show when=move || !errors.with(Vec::is_empty)>
+            <details class="tx-errors" data-testid="error-list">
+                <summary>{move || format::count(errors.with(Vec::len) as u64, "row could not be read", "rows could not be read")}</summary>
+                <ul>
+                    {move || {
+                        errors
+                            .with(|all| all.iter().take(100).cloned().collect::<Vec<_>>())
+                            .into_iter()
+                            .map(|(row_idx, message)| view! { <li><code>{format!("row {row_idx}")}</code> " " {message}</li> })
+                            .collect_view()
+                    }}
                 </ul>
-            </section>
+            </details>
         </Show>
     }
 }

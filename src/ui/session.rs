@@ -1,0 +1,625 @@
+//! The open dataset as reactive state: what is open (a Hub split, a JSONL URL, or local
+//! files), the rows read so far, their progress and status, the rows passing the filter
+//! (kept up to date incrementally as rows arrive), and the actions: load, pause, stop, export.
+//!
+//! Memory: every row keeps its metrics and identifiers; the messages of the first rows are kept
+//! until [`KEEP_CHARS`] characters are held, later rows are kept without messages and are read
+//! again when opened (Hub splits, by random access) so that long splits stay within memory.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::domain::aggregate::OutcomeCounts;
+use crate::domain::export::{sft_record, ExportCounts, ExportFormat, ExportSource, Manifest, SftOptions};
+use crate::domain::filter::{language_of, FilterSet, Selector, Verdict};
+use crate::domain::hub::{HubError, RowsQuery, SplitRef, SplitSource};
+use crate::domain::normalize::normalize_decoded;
+use crate::domain::parquet;
+use crate::domain::stream::{decode_document, DecodedRow};
+use crate::domain::trajectory::{Origin, Trajectory};
+use crate::domain::TrajectoryMetrics;
+use crate::net::{mark, now_ms, AbortHandle, HubClient, SplitBatch};
+use crate::ui::browser;
+
+/// Characters of messages kept in memory before later rows are kept without their messages.
+pub const KEEP_CHARS: usize = 400_000_000;
+
+/// One row of the open dataset.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// The trajectory; without messages when `lite` (see the module doc).
+    pub trajectory: Arc<Trajectory>,
+    /// Its metrics, computed once.
+    pub metrics: Arc<TrajectoryMetrics>,
+    /// True when the messages were dropped to save memory.
+    pub lite: bool,
+}
+
+/// What is open.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Opened {
+    /// Nothing yet.
+    Nothing,
+    /// A Hub split.
+    Split(SplitRef),
+    /// A JSONL file at a URL (relative to the page, or http(s)).
+    File(String),
+    /// Files the user opened from disk (names).
+    Local(Vec<String>),
+}
+
+/// Where reading stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum LoadStatus {
+    /// Nothing asked yet.
+    #[default]
+    Idle,
+    /// Rows are arriving.
+    Loading,
+    /// Everything was read.
+    Done,
+    /// Stopped by the user; the rows read so far stay.
+    Stopped,
+    /// Failed; the message says what to do.
+    Failed(String),
+}
+
+/// Totals of the reading.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadProgress {
+    /// How the rows are read.
+    pub source: String,
+    /// Rows read (count).
+    pub rows: u64,
+    /// Rows that could not be read (count).
+    pub errors: u64,
+    /// Bytes received (bytes).
+    pub bytes: u64,
+    /// Rows in all, when known.
+    pub total_rows: Option<u64>,
+    /// Milliseconds since the start.
+    pub elapsed_ms: f64,
+    /// A passing notice (retries).
+    pub notice: Option<String>,
+}
+
+/// The rows passing the filter and their counts, updated as rows arrive.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Selection {
+    /// Indexes (into `rows`) of the rows passing, in row order.
+    pub passing: Vec<usize>,
+    /// Outcomes of the passing rows.
+    pub outcomes: OutcomeCounts,
+    /// Rows judged so far (count).
+    pub judged: usize,
+}
+
+/// Values seen in the rows read so far, for the filter panel's lists (count of rows each).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facets {
+    /// Languages ([`language_of`]), `unknown` when none.
+    pub languages: std::collections::BTreeMap<String, u64>,
+    /// Tools called.
+    pub tools: std::collections::BTreeMap<String, u64>,
+}
+
+/// The open dataset. Copyable handles to signals: pass by value.
+#[derive(Clone, Copy)]
+pub struct Session {
+    /// What is open.
+    pub opened: RwSignal<Opened>,
+    /// Rows read so far, in order.
+    pub rows: RwSignal<Vec<Row>>,
+    /// Rows that could not be read: (row index, reason).
+    pub errors: RwSignal<Vec<(u64, String)>>,
+    /// Progress.
+    pub progress: RwSignal<LoadProgress>,
+    /// Status.
+    pub status: RwSignal<LoadStatus>,
+    /// Paused by the user.
+    pub paused: RwSignal<bool>,
+    /// The filter in force.
+    pub filter: RwSignal<FilterSet>,
+    /// The rows passing the filter.
+    pub selection: RwSignal<Selection>,
+    /// Languages and tools seen so far.
+    pub facets: RwSignal<Facets>,
+    /// The client for Hub splits.
+    pub client: StoredValue<HubClient>,
+    /// A message about the last export.
+    pub export_status: RwSignal<Option<String>>,
+    abort: StoredValue<Option<AbortHandle>, LocalStorage>,
+    generation: StoredValue<u64>,
+    kept_chars: StoredValue<usize>,
+    selector: StoredValue<Selector>,
+    local_files: StoredValue<Vec<(String, js_sys::Uint8Array)>, LocalStorage>,
+}
+
+impl Session {
+    /// An empty session using `client` for Hub splits.
+    pub fn new(client: HubClient) -> Self {
+        let session = Session {
+            opened: RwSignal::new(Opened::Nothing),
+            rows: RwSignal::new(Vec::new()),
+            errors: RwSignal::new(Vec::new()),
+            progress: RwSignal::new(LoadProgress::default()),
+            status: RwSignal::new(LoadStatus::Idle),
+            paused: RwSignal::new(false),
+            filter: RwSignal::new(FilterSet::default()),
+            selection: RwSignal::new(Selection::default()),
+            facets: RwSignal::new(Facets::default()),
+            client: StoredValue::new(client),
+            export_status: RwSignal::new(None),
+            abort: StoredValue::new_local(None),
+            generation: StoredValue::new(0),
+            kept_chars: StoredValue::new(0),
+            selector: StoredValue::new(Selector::default()),
+            local_files: StoredValue::new_local(Vec::new()),
+        };
+        // A new filter: judge every row again. New rows: judge only those.
+        Effect::new(move |previous: Option<FilterSet>| {
+            let filter = session.filter.get();
+            if previous.as_ref() != Some(&filter) {
+                session.selector.set_value(Selector::new(filter.clone()));
+                session.selection.set(Selection::default());
+            }
+            session.rows.with(|rows| session.judge_new(rows));
+            filter
+        });
+        session
+    }
+
+    fn judge_new(self, rows: &[Row]) {
+        let judged = self.selection.with_untracked(|s| s.judged);
+        if judged >= rows.len() {
+            return;
+        }
+        let mut passing = Vec::new();
+        let mut outcomes = OutcomeCounts::default();
+        self.selector.update_value(|selector| {
+            for (idx, row) in rows.iter().enumerate().skip(judged) {
+                if selector.judge(&row.trajectory, &row.metrics) == Verdict::Keep {
+                    passing.push(idx);
+                    outcomes.add(row.trajectory.outcome);
+                }
+            }
+        });
+        self.selection.update(|selection| {
+            selection.passing.extend(passing);
+            selection.outcomes.resolved += outcomes.resolved;
+            selection.outcomes.failed += outcomes.failed;
+            selection.outcomes.unknown += outcomes.unknown;
+            selection.judged = rows.len();
+        });
+    }
+
+    /// Stops what is being read and clears everything for `opened`; returns the new
+    /// generation and the new abort handle.
+    fn restart(self, opened: Opened) -> (u64, AbortHandle) {
+        self.stop();
+        self.generation.update_value(|g| *g += 1);
+        self.opened.set(opened);
+        self.rows.set(Vec::new());
+        self.errors.set(Vec::new());
+        self.progress.set(LoadProgress::default());
+        self.selection.set(Selection::default());
+        self.facets.set(Facets::default());
+        self.selector.set_value(Selector::new(self.filter.get_untracked()));
+        self.kept_chars.set_value(0);
+        self.paused.set(false);
+        self.status.set(LoadStatus::Loading);
+        let handle = AbortHandle::new();
+        self.abort.set_value(Some(handle.clone()));
+        (self.generation.get_value(), handle)
+    }
+
+    fn is_current(self, generation: u64) -> bool {
+        self.generation.try_get_value() == Some(generation)
+    }
+
+    /// Adds read rows.
+    fn push_trajectories(self, trajectories: Vec<Trajectory>) {
+        if trajectories.is_empty() {
+            return;
+        }
+        let mut kept = self.kept_chars.get_value();
+        let rows: Vec<Row> = trajectories
+            .into_iter()
+            .map(|mut trajectory| {
+                let metrics = TrajectoryMetrics::of(&trajectory);
+                let lite = kept > KEEP_CHARS;
+                if lite {
+                    trajectory.messages = Vec::new();
+                    trajectory.turns = Vec::new();
+                } else {
+                    kept += metrics.total_chars();
+                }
+                Row { trajectory: Arc::new(trajectory), metrics: Arc::new(metrics), lite }
+            })
+            .collect();
+        self.kept_chars.set_value(kept);
+        self.facets.update(|facets| {
+            for row in &rows {
+                let language = language_of(&row.trajectory, &row.metrics).unwrap_or_else(|| "unknown".into());
+                *facets.languages.entry(language).or_default() += 1;
+                for name in row.metrics.tool_calls_by_name.keys() {
+                    *facets.tools.entry(name.clone()).or_default() += 1;
+                }
+            }
+        });
+        self.rows.update(|all| all.extend(rows));
+    }
+
+    fn on_batch(self, generation: u64, started: f64, batch: SplitBatch) {
+        if !self.is_current(generation) {
+            return;
+        }
+        self.push_trajectories(batch.trajectories);
+        if !batch.errors.is_empty() {
+            self.errors.update(|all| all.extend(batch.errors));
+        }
+        let p = batch.progress;
+        self.progress.update(|progress| {
+            progress.source = p.source;
+            progress.rows = p.rows;
+            progress.errors = p.errors;
+            progress.bytes = p.bytes;
+            progress.total_rows = p.total_rows.or(progress.total_rows);
+            progress.elapsed_ms = now_ms() - started;
+            if p.notice.is_some() {
+                progress.notice = p.notice;
+            }
+        });
+    }
+
+    fn finish(self, generation: u64, result: Result<(), HubError>, handle: &AbortHandle) {
+        if !self.is_current(generation) {
+            return;
+        }
+        mark("trajex:stream-end");
+        self.status.set(match result {
+            Ok(()) => LoadStatus::Done,
+            Err(_) if handle.is_aborted() => LoadStatus::Stopped,
+            Err(error) => LoadStatus::Failed(error.user_message()),
+        });
+    }
+
+    /// Streams a Hub split: picks the path, asks for the split's size, reads every row.
+    pub fn open_split(self, split: SplitRef) {
+        let (generation, handle) = self.restart(Opened::Split(split.clone()));
+        let client = self.client.get_value();
+        start_marks();
+        spawn_local(async move {
+            let started = now_ms();
+            let size_split = split.clone();
+            let size_client = client.clone();
+            let size_handle = handle.clone();
+            spawn_local(async move {
+                if let Ok(size) = size_client.size(&size_split.dataset, &size_handle).await {
+                    if let Some(total) = size.rows_of(&size_split.config, &size_split.split) {
+                        if self.is_current(generation) {
+                            self.progress.update(|p| p.total_rows = Some(total));
+                        }
+                    }
+                }
+            });
+            let source = match client.source_of(&split, &handle).await {
+                Ok(source) => source,
+                Err(error) => return self.finish(generation, Err(error), &handle),
+            };
+            self.progress.update(|p| p.source = source.describe());
+            let origin = split_origin(&split);
+            let mut first = true;
+            let mut on_batch = |batch: SplitBatch| {
+                if first && !batch.trajectories.is_empty() {
+                    first = false;
+                    mark("trajex:first-row");
+                }
+                self.on_batch(generation, started, batch);
+            };
+            let result = client.stream(origin, &source, false, &handle, &mut on_batch).await;
+            self.finish(generation, result.map(|_| ()), &handle);
+        });
+    }
+
+    /// Streams a JSONL file at a URL (relative to the page, or http(s)).
+    pub fn open_file(self, url: String) {
+        let (generation, handle) = self.restart(Opened::File(url.clone()));
+        let client = self.client.get_value();
+        start_marks();
+        spawn_local(async move {
+            let started = now_ms();
+            let source = SplitSource::Jsonl { urls: vec![url.clone()] };
+            let mut first = true;
+            let mut on_batch = |batch: SplitBatch| {
+                if first && !batch.trajectories.is_empty() {
+                    first = false;
+                    mark("trajex:first-row");
+                }
+                self.on_batch(generation, started, batch);
+            };
+            let result =
+                client.stream(Origin::File { path: url }, &source, false, &handle, &mut on_batch).await;
+            self.finish(generation, result.map(|_| ()), &handle);
+        });
+    }
+
+    /// Reads files the user opened (JSONL, JSON or Parquet), in the browser only.
+    pub fn open_local(self, files: Vec<web_sys::File>) {
+        let names: Vec<String> = files.iter().map(|f| f.name()).collect();
+        let (generation, handle) = self.restart(Opened::Local(names));
+        start_marks();
+        spawn_local(async move {
+            let started = now_ms();
+            let mut kept = Vec::new();
+            let mut row_idx_base = 0;
+            for file in files {
+                let name = file.name();
+                let buffer = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+                    Ok(buffer) => buffer,
+                    Err(_) => {
+                        self.errors.update(|e| e.push((row_idx_base, format!("{name}: could not be read"))));
+                        continue;
+                    }
+                };
+                let bytes = js_sys::Uint8Array::new(&buffer);
+                let data = bytes.to_vec();
+                kept.push((name.clone(), bytes));
+                let batch = decode_local(&name, &data, row_idx_base);
+                row_idx_base += (batch.trajectories.len() + batch.errors.len()) as u64;
+                let mut progress = self.progress.get_untracked();
+                progress.source = "local files, read in the browser".into();
+                progress.rows += batch.trajectories.len() as u64;
+                progress.errors += batch.errors.len() as u64;
+                progress.bytes += data.len() as u64;
+                mark("trajex:first-row");
+                self.on_batch(
+                    generation,
+                    started,
+                    SplitBatch {
+                        trajectories: batch.trajectories,
+                        raw: Vec::new(),
+                        errors: batch.errors,
+                        progress: crate::net::SplitProgress {
+                            source: progress.source,
+                            rows: progress.rows,
+                            errors: progress.errors,
+                            bytes: progress.bytes,
+                            total_rows: None,
+                            retries: 0,
+                            notice: None,
+                        },
+                    },
+                );
+            }
+            self.local_files.set_value(kept);
+            self.finish(generation, Ok(()), &handle);
+        });
+    }
+
+    /// Stops reading; the rows read so far stay.
+    pub fn stop(self) {
+        let _ = self.abort.try_with_value(|handle| {
+            if let Some(handle) = handle {
+                handle.abort();
+            }
+        });
+    }
+
+    /// Pauses or resumes reading.
+    pub fn set_paused(self, paused: bool) {
+        self.paused.set(paused);
+        let _ = self.abort.try_with_value(|handle| {
+            if let Some(handle) = handle {
+                handle.set_paused(paused);
+            }
+        });
+    }
+
+    /// The full trajectory of row `row_idx` of the open source: from memory, or (for a Hub
+    /// split whose row was kept without messages, or not read yet) by random access.
+    pub async fn fetch_row(self, split: &SplitRef, row_idx: u64) -> Result<Trajectory, HubError> {
+        let client = self.client.get_value();
+        let page = client.rows_page(split, &RowsQuery::All, row_idx, 1, &AbortHandle::new()).await?;
+        let entry = page.rows.into_iter().next().ok_or_else(|| {
+            HubError::network(&client.endpoints.rows(split, &RowsQuery::All, row_idx, 1), format!("row {row_idx} is past the end of the split"))
+        })?;
+        let row = DecodedRow { value: entry.row, line_no: 0, byte_offset: 0, byte_len: 0, diagnostics: Vec::new() };
+        let mut trajectory = normalize_decoded(row, split_origin(split), entry.row_idx);
+        trajectory.source.line_no = None;
+        trajectory.source.byte_offset = None;
+        Ok(trajectory)
+    }
+
+    /// Exports the rows passing the filter: reads the source again (so rows kept without
+    /// messages export whole), writes JSONL in `format`, and offers it and its manifest as
+    /// downloads named `file_stem` + `.jsonl` / `.manifest.json`.
+    pub fn export(self, format: ExportFormat, options: SftOptions, file_stem: String) {
+        let opened = self.opened.get_untracked();
+        let filter = self.filter.get_untracked();
+        let client = self.client.get_value();
+        let local = self.local_files.get_value();
+        self.export_status.set(Some("exporting…".into()));
+        spawn_local(async move {
+            let mut exporter = Exporter::new(filter.clone(), format, options);
+            let handle = AbortHandle::new();
+            let (source, result) = match &opened {
+                Opened::Split(split) => {
+                    let result = match client.source_of(split, &handle).await {
+                        Ok(source) => client
+                            .stream(split_origin(split), &source, true, &handle, &mut |batch| {
+                                exporter.batch(batch)
+                            })
+                            .await
+                            .map(|_| ()),
+                        Err(error) => Err(error),
+                    };
+                    let source = ExportSource::Split {
+                        dataset: split.dataset.to_string(),
+                        config: split.config.clone(),
+                        split: split.split.clone(),
+                        revision: None,
+                    };
+                    (source, result)
+                }
+                Opened::File(url) => {
+                    let origin = Origin::File { path: url.clone() };
+                    let jsonl = SplitSource::Jsonl { urls: vec![url.clone()] };
+                    let result = client
+                        .stream(origin, &jsonl, true, &handle, &mut |batch| exporter.batch(batch))
+                        .await
+                        .map(|_| ());
+                    (ExportSource::Files { paths: vec![url.clone()] }, result)
+                }
+                Opened::Local(names) => {
+                    for (name, bytes) in &local {
+                        for (raw, result) in local_rows(name, &bytes.to_vec()) {
+                            match result {
+                                Ok(trajectory) => exporter.write(raw, &trajectory),
+                                Err(error) => exporter.counts.add_line_error(format!("{name}: {error}")),
+                            }
+                        }
+                    }
+                    (ExportSource::Files { paths: names.clone() }, Ok(()))
+                }
+                Opened::Nothing => (ExportSource::Files { paths: Vec::new() }, Ok(())),
+            };
+            if let Err(error) = result {
+                self.export_status.set(Some(format!("export failed: {}", error.user_message())));
+                return;
+            }
+            let Exporter { parts, counts, .. } = exporter;
+            let manifest = Manifest::new(source, format, options, &filter, counts);
+            let exported = manifest.counts.exported;
+            let manifest_json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+            let manifest_parts = js_sys::Array::new();
+            manifest_parts.push(&js_sys::Uint8Array::from(manifest_json.as_bytes()));
+            let jsonl_name = format!("{file_stem}.jsonl");
+            let manifest_name = format!("{file_stem}.manifest.json");
+            let ok = browser::download(&jsonl_name, "application/jsonl", &parts)
+                && browser::download(&manifest_name, "application/json", &manifest_parts);
+            self.export_status.set(Some(if ok {
+                format!("exported {exported} rows as {jsonl_name} (+ {manifest_name})")
+            } else {
+                "the browser refused the download".to_owned()
+            }));
+        });
+    }
+}
+
+/// Writes the rows of an export into byte chunks for a `Blob`, counting every row.
+struct Exporter {
+    parts: js_sys::Array,
+    counts: ExportCounts,
+    selector: Selector,
+    format: ExportFormat,
+    options: SftOptions,
+}
+
+impl Exporter {
+    fn new(filter: FilterSet, format: ExportFormat, options: SftOptions) -> Self {
+        Exporter {
+            parts: js_sys::Array::new(),
+            counts: ExportCounts::default(),
+            selector: Selector::new(filter),
+            format,
+            options,
+        }
+    }
+
+    fn batch(&mut self, batch: SplitBatch) {
+        for (trajectory, raw) in batch.trajectories.iter().zip(batch.raw) {
+            self.write(raw, trajectory);
+        }
+        for (row_idx, error) in batch.errors {
+            self.counts.add_line_error(format!("row {row_idx}: {error}"));
+        }
+    }
+
+    fn write(&mut self, raw: Vec<u8>, trajectory: &Trajectory) {
+        self.counts.rows_read += 1;
+        let metrics = TrajectoryMetrics::of(trajectory);
+        if let Verdict::Reject(rejection) = self.selector.judge(trajectory, &metrics) {
+            *self.counts.filtered_out.entry(rejection.as_str().to_owned()).or_default() += 1;
+            return;
+        }
+        let mut line = match self.format {
+            ExportFormat::Raw => raw,
+            ExportFormat::Sft => match sft_record(trajectory, self.options) {
+                Ok(record) => serde_json::to_vec(&record).unwrap_or_default(),
+                Err(skip) => {
+                    *self.counts.skipped.entry(skip.as_str().to_owned()).or_default() += 1;
+                    return;
+                }
+            },
+        };
+        line.push(b'\n');
+        self.parts.push(&js_sys::Uint8Array::from(&line[..]));
+        self.counts.exported += 1;
+    }
+}
+
+/// The origin of a split's rows.
+pub fn split_origin(split: &SplitRef) -> Origin {
+    Origin::Split { dataset: split.dataset.to_string(), config: split.config.clone(), split: split.split.clone() }
+}
+
+/// Rows of a local file: parquet (by its `PAR1` magic) or JSONL / JSON documents; each with
+/// its source bytes (the JSONL line, or the row serialized) for raw export.
+fn local_rows(name: &str, data: &[u8]) -> Vec<(Vec<u8>, Result<Trajectory, String>)> {
+    let origin = Origin::File { path: name.to_owned() };
+    if data.starts_with(b"PAR1") {
+        return match parquet::decode_file(bytes::Bytes::copy_from_slice(data)) {
+            Ok(values) => values
+                .into_iter()
+                .enumerate()
+                .map(|(idx, value)| {
+                    let raw = serde_json::to_vec(&value).unwrap_or_default();
+                    let row = DecodedRow { value, line_no: 0, byte_offset: 0, byte_len: 0, diagnostics: Vec::new() };
+                    let mut trajectory = normalize_decoded(row, origin.clone(), idx as u64);
+                    trajectory.source.line_no = None;
+                    trajectory.source.byte_offset = None;
+                    (raw, Ok(trajectory))
+                })
+                .collect(),
+            Err(error) => vec![(Vec::new(), Err(error.to_string()))],
+        };
+    }
+    decode_document(data)
+        .into_iter()
+        .enumerate()
+        .map(|(idx, result)| match result {
+            Ok(row) => {
+                let start = row.byte_offset as usize;
+                let raw = match data.get(start..start + row.byte_len as usize) {
+                    Some(bytes) if row.byte_len > 0 => bytes.to_vec(),
+                    _ => serde_json::to_vec(&row.value).unwrap_or_default(),
+                };
+                (raw, Ok(normalize_decoded(row, origin.clone(), idx as u64)))
+            }
+            Err(error) => (Vec::new(), Err(error.to_string())),
+        })
+        .collect()
+}
+
+/// A local file's rows as a batch.
+fn decode_local(name: &str, data: &[u8], row_idx_base: u64) -> SplitBatch {
+    let mut batch = SplitBatch::default();
+    for (idx, (_, result)) in local_rows(name, data).into_iter().enumerate() {
+        match result {
+            Ok(mut trajectory) => {
+                trajectory.source.row_idx += row_idx_base;
+                batch.trajectories.push(trajectory);
+            }
+            Err(error) => batch.errors.push((row_idx_base + idx as u64, format!("{name}: {error}"))),
+        }
+    }
+    batch
+}
+
+fn start_marks() {
+    crate::net::clear_marks(&["trajex:stream-start", "trajex:first-row", "trajex:stream-end"]);
+    mark("trajex:stream-start");
+}

@@ -1,0 +1,333 @@
+//! The trajectory reader: one trajectory with its header (identifiers, outcome, metrics,
+//! diagnostics), a tool-call timeline, the final and reference patches as diffs, and the
+//! conversation, one block per message.
+//!
+//! It stays responsive on big rows (hundreds of messages, megabytes of tool output): messages
+//! are rendered in chunks as the reader scrolls ([`CHUNK`] at a time), and a long text shows
+//! only its first lines until it is expanded, so its full text is not even put in the page
+//! before that. Dataset text is rendered as text nodes, except message markdown, which is
+//! inserted only as the sanitized HTML of `domain::render::markdown_to_safe_html`.
+//!
+//! Keyboard: `j`/`k` select the next/previous message, `/` focuses the search box (which keeps
+//! only the messages containing its text), Escape clears the search. Keys typed into inputs are
+//! left alone. Once a trajectory is painted, the performance mark `trajex:trajectory-rendered`
+//! is set.
+//!
+//! What it does not own: which trajectory is shown and the URL (the selected message is the
+//! `step` signal, which the app binds to the URL).
+
+mod browser;
+mod diff;
+mod header;
+mod message;
+mod timeline;
+
+use std::sync::Arc;
+
+use leptos::ev;
+use leptos::html;
+use leptos::prelude::*;
+
+use crate::domain::render;
+use crate::domain::trajectory::Trajectory;
+
+use self::browser::Sentinel;
+use self::diff::PatchPanel;
+use self::header::TrajectoryHeader;
+use self::message::MessageBlock;
+use self::timeline::Timeline;
+
+/// Messages rendered at first, and added each time the reader nears the end (count).
+pub const CHUNK: usize = 40;
+
+/// Shows one trajectory, or a placeholder when there is none. The view is rebuilt only when
+/// the trajectory itself changes (another `Arc`), not when the same one is set again.
+#[component]
+pub fn TrajectoryView(
+    /// The trajectory to show; `None` shows a placeholder.
+    #[prop(into)]
+    trajectory: Signal<Option<Arc<Trajectory>>>,
+    /// The selected message (an index into `Trajectory::messages`); `j`/`k`, the timeline and
+    /// the message links set it, and the view scrolls to it when it changes.
+    step: RwSignal<Option<usize>>,
+) -> impl IntoView {
+    let current = Memo::new_with_compare(move |_| trajectory.get(), changed);
+    view! {
+        <section class="tx-reader" data-testid="trajectory-view">
+            {move || match current.get() {
+                Some(trajectory) => view! { <TrajectoryBody trajectory step /> }.into_any(),
+                None => {
+                    view! { <p class="tx-reader__empty">"No trajectory selected."</p> }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// Whether the shown trajectory changed: another `Arc`, or to or from none.
+fn changed(old: Option<&Option<Arc<Trajectory>>>, new: Option<&Option<Arc<Trajectory>>>) -> bool {
+    match (old, new) {
+        (Some(Some(old)), Some(Some(new))) => !Arc::ptr_eq(old, new),
+        (Some(None), Some(None)) => false,
+        _ => true,
+    }
+}
+
+/// The reader's state, shared by its parts: a handle of copyable signals.
+#[derive(Clone, Copy)]
+pub(crate) struct Reader {
+    /// The selected message.
+    pub step: RwSignal<Option<usize>>,
+    /// The search text; empty shows every message.
+    pub query: RwSignal<String>,
+    /// The last "expand all" (`Some(true)`) or "collapse all" (`Some(false)`) command; every
+    /// collapsible text follows it when it changes, and starts from it when rendered later.
+    pub expand: RwSignal<Option<bool>>,
+    /// The messages shown (all, or those matching the search), as indexes in order.
+    pub shown: Memo<Vec<usize>>,
+    /// How many of the shown messages are rendered (count).
+    pub limit: RwSignal<usize>,
+}
+
+impl Reader {
+    /// Selects message `idx`.
+    pub fn select(self, idx: usize) {
+        self.step.set(Some(idx));
+    }
+
+    /// Renders messages up to `idx` (if it is shown), then scrolls it into view.
+    fn reveal(self, idx: usize) {
+        let position = self.shown.with_untracked(|shown| shown.iter().position(|&i| i == idx));
+        let Some(position) = position else { return };
+        if position >= self.limit.get_untracked() {
+            self.limit.set((position / CHUNK + 1) * CHUNK);
+        }
+        // The new messages are rendered before the next frame; look again one frame later in
+        // case the first try came too early.
+        let id = message_id(idx);
+        request_animation_frame(move || {
+            if !browser::scroll_into_view(&id) {
+                request_animation_frame(move || {
+                    browser::scroll_into_view(&id);
+                });
+            }
+        });
+    }
+
+    /// Renders `CHUNK` more messages; returns whether there were any left to render.
+    fn grow(self) -> bool {
+        let n_shown = self.shown.with_untracked(Vec::len);
+        let limit = self.limit.get_untracked();
+        if limit >= n_shown {
+            return false;
+        }
+        self.limit.set((limit + CHUNK).min(n_shown));
+        true
+    }
+}
+
+/// The element id of message `idx`, its anchor.
+pub(crate) fn message_id(idx: usize) -> String {
+    format!("msg-{idx}")
+}
+
+/// One trajectory, shown.
+#[component]
+fn TrajectoryBody(trajectory: Arc<Trajectory>, step: RwSignal<Option<usize>>) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let shown = Memo::new({
+        let trajectory = Arc::clone(&trajectory);
+        move |_| {
+            query.with(|query| {
+                let query = query.trim();
+                (0..trajectory.messages.len())
+                    .filter(|&idx| {
+                        query.is_empty()
+                            || render::message_matches(&trajectory.messages[idx], query)
+                    })
+                    .collect::<Vec<usize>>()
+            })
+        }
+    });
+    let reader =
+        Reader { step, query, expand: RwSignal::new(None), shown, limit: RwSignal::new(CHUNK) };
+    let search_input = NodeRef::<html::Input>::new();
+
+    // Keyboard shortcuts, for as long as the reader is mounted.
+    let keys = window_event_listener(ev::keydown, move |event| {
+        on_key(&event, reader, search_input);
+    });
+    on_cleanup(move || keys.remove());
+
+    // Scroll to the selected message when it changes (and at first, for a link to a step).
+    Effect::watch(
+        move || step.get(),
+        move |step, _, _| {
+            if let Some(idx) = *step {
+                reader.reveal(idx);
+            }
+        },
+        true,
+    );
+
+    // The performance mark, once the first messages are painted.
+    Effect::new(move |_| {
+        request_animation_frame(|| browser::performance_mark(browser::RENDERED_MARK));
+    });
+
+    // Render more messages when the end of the list comes near.
+    let sentinel = NodeRef::<html::Div>::new();
+    let watcher = StoredValue::new_local(None::<Sentinel>);
+    sentinel.on_load(move |element| {
+        let sentinel = Sentinel::watch(element.into(), "600px", move || reader.grow());
+        watcher.set_value(sentinel);
+    });
+    // A new search result may leave the sentinel in view: look again.
+    Effect::watch(
+        move || shown.with(Vec::len),
+        move |_, _, _| watcher.with_value(|w| w.as_ref().map(Sentinel::recheck)),
+        false,
+    );
+    on_cleanup(move || {
+        let _ = watcher.try_update_value(|w| *w = None);
+    });
+
+    let n_messages = trajectory.messages.len();
+    let window = move || {
+        let limit = reader.limit.get();
+        shown.with(|shown| shown.iter().take(limit).copied().collect::<Vec<usize>>())
+    };
+    let n_hidden = move || shown.with(Vec::len).saturating_sub(reader.limit.get());
+    let block = {
+        let trajectory = Arc::clone(&trajectory);
+        move |idx: usize| {
+            view! { <MessageBlock trajectory=Arc::clone(&trajectory) idx reader /> }
+        }
+    };
+
+    view! {
+        <div class="tx-reader__body">
+            <TrajectoryHeader trajectory=Arc::clone(&trajectory) />
+            <Timeline trajectory=Arc::clone(&trajectory) reader />
+            <PatchPanel trajectory=Arc::clone(&trajectory) reader />
+            <div class="tx-reader__toolbar" role="search">
+                <input
+                    node_ref=search_input
+                    class="tx-reader__search"
+                    type="search"
+                    placeholder="Search this trajectory ( / )"
+                    aria-label="Search the messages of this trajectory"
+                    data-testid="trajectory-search"
+                    bind:value=query
+                    on:keydown=move |event| on_search_key(&event, reader, search_input)
+                />
+                <span class="tx-reader__count" data-testid="shown-count" aria-live="polite">
+                    {move || {
+                        let n = shown.with(Vec::len);
+                        if query.with(|q| q.trim().is_empty()) {
+                            format!("{n} messages")
+                        } else {
+                            format!("{n} of {n_messages} messages match")
+                        }
+                    }}
+                </span>
+                <span class="tx-reader__spacer"></span>
+                <button
+                    class="tx-button"
+                    data-testid="expand-all"
+                    on:click=move |_| reader.expand.set(Some(true))
+                >
+                    "Expand all"
+                </button>
+                <button
+                    class="tx-button"
+                    data-testid="collapse-all"
+                    on:click=move |_| reader.expand.set(Some(false))
+                >
+                    "Collapse all"
+                </button>
+            </div>
+            <ol class="tx-conversation" data-testid="conversation">
+                <For each=window key=|idx| *idx children=block />
+            </ol>
+            <div class="tx-reader__more" node_ref=sentinel>
+                <Show when=move || { n_hidden() > 0 }>
+                    <span>{move || format!("{} more messages", n_hidden())}</span>
+                    <button
+                        class="tx-button"
+                        data-testid="show-more"
+                        on:click=move |_| {
+                            reader.grow();
+                        }
+                    >
+                        {format!("Show {CHUNK} more")}
+                    </button>
+                    <button
+                        class="tx-button"
+                        on:click=move |_| reader.limit.set(shown.with_untracked(Vec::len))
+                    >
+                        "Show all"
+                    </button>
+                </Show>
+            </div>
+        </div>
+    }
+}
+
+/// Shortcuts on the whole page: `j`, `k`, `/` and Escape, unless the user is typing.
+fn on_key(event: &ev::KeyboardEvent, reader: Reader, search_input: NodeRef<html::Input>) {
+    if event.default_prevented() || event.ctrl_key() || event.meta_key() || event.alt_key() {
+        return;
+    }
+    if browser::is_typing_target(event.target()) {
+        return;
+    }
+    match event.key().as_str() {
+        "j" | "k" => {
+            event.prevent_default();
+            let forward = event.key() == "j";
+            let next = reader.shown.with_untracked(|shown| {
+                render::step_after(shown, reader.step.get_untracked(), forward)
+            });
+            if next.is_some() {
+                reader.step.set(next);
+            }
+        }
+        "/" => {
+            event.prevent_default();
+            if let Some(input) = search_input.get_untracked() {
+                let _ = input.focus();
+                input.select();
+            }
+        }
+        "Escape" if !reader.query.with_untracked(String::is_empty) => {
+            reader.query.set(String::new());
+        }
+        _ => {}
+    }
+}
+
+/// Keys in the search box: Enter jumps to the next match (Shift+Enter to the previous one),
+/// Escape clears the search and leaves the box.
+fn on_search_key(event: &ev::KeyboardEvent, reader: Reader, search_input: NodeRef<html::Input>) {
+    match event.key().as_str() {
+        "Enter" => {
+            event.prevent_default();
+            let forward = !event.shift_key();
+            let next = reader.shown.with_untracked(|shown| {
+                render::step_after(shown, reader.step.get_untracked(), forward)
+            });
+            if next.is_some() {
+                reader.step.set(next);
+            }
+        }
+        "Escape" => {
+            event.prevent_default();
+            reader.query.set(String::new());
+            if let Some(input) = search_input.get_untracked() {
+                let _ = input.blur();
+            }
+        }
+        _ => {}
+    }
+}
