@@ -90,9 +90,10 @@ pub fn client_for(link: &PageLink) -> HubClient {
 pub fn App() -> impl IntoView {
     let link = RwSignal::new(PageLink::from_query(&browser::query()));
     let session = Session::new(client_for(&link.get_untracked()));
-    let theme = RwSignal::new(browser::local_get(THEME_KEY).unwrap_or_else(|| {
-        if browser::prefers_dark() { "dark" } else { "light" }.to_owned()
-    }));
+    let theme = RwSignal::new(
+        browser::local_get(THEME_KEY)
+            .unwrap_or_else(|| if browser::prefers_dark() { "dark" } else { "light" }.to_owned()),
+    );
     let state = AppState { link, session, theme };
     provide_context(state);
 
@@ -122,7 +123,9 @@ pub fn App() -> impl IntoView {
     let go_home = move |ev: ev::MouseEvent| {
         ev.prevent_default();
         session.stop();
-        state.navigate(true, |l| *l = PageLink { endpoints: l.endpoints.clone(), ..Default::default() });
+        state.navigate(true, |l| {
+            *l = PageLink { endpoints: l.endpoints.clone(), ..Default::default() }
+        });
     };
 
     view! {

@@ -15,7 +15,10 @@ fn a_deep_link_round_trips() {
         row: Some(1234),
         step: Some(17),
         filter: FilterSet::from_query("outcome=resolved&lang=go&q=a%26b").filter,
-        endpoints: Endpoints { hub: "http://127.0.0.1:8787".into(), viewer: "http://127.0.0.1:8787/viewer".into() },
+        endpoints: Endpoints {
+            hub: "http://127.0.0.1:8787".into(),
+            viewer: "http://127.0.0.1:8787/viewer".into(),
+        },
         ..Default::default()
     };
     let query = link.to_query();
@@ -31,7 +34,9 @@ fn a_deep_link_round_trips() {
 
 #[test]
 fn bad_values_are_ignored_and_tokens_are_never_read() {
-    let link = PageLink::from_query("row=x&step=-1&token=hf_secret&endpoint=javascript:alert(1)&file=demo/a.jsonl");
+    let link = PageLink::from_query(
+        "row=x&step=-1&token=hf_secret&endpoint=javascript:alert(1)&file=demo/a.jsonl",
+    );
     assert_eq!(link.row, None);
     assert_eq!(link.step, None);
     assert_eq!(link.endpoints, Endpoints::default());
@@ -41,8 +46,12 @@ fn bad_values_are_ignored_and_tokens_are_never_read() {
 
 #[test]
 fn export_file_names() {
-    let link = PageLink::from_query("dataset=nvidia/Open-SWE-Traces&config=v1.2&split=minisweagent");
-    assert_eq!(link.export_file_name(".sft.jsonl"), "nvidia-Open-SWE-Traces_v1.2_minisweagent.sft.jsonl");
+    let link =
+        PageLink::from_query("dataset=nvidia/Open-SWE-Traces&config=v1.2&split=minisweagent");
+    assert_eq!(
+        link.export_file_name(".sft.jsonl"),
+        "nvidia-Open-SWE-Traces_v1.2_minisweagent.sft.jsonl"
+    );
     let file = PageLink::from_query("file=demo/open_swe_traces.jsonl");
     assert_eq!(file.export_file_name(".jsonl"), "open_swe_traces.jsonl");
     assert_eq!(PageLink::default().export_file_name(".jsonl"), "trajex.jsonl");

@@ -141,7 +141,8 @@ async fn the_three_paths_give_the_rows_the_files_hold() {
         assert_eq!(summary(&rows), summary(&jsonl), "{config}");
     }
 
-    let (rows, _, progress) = read(&client, &jsonl_split, &SplitSource::ViewerRows(jsonl_split.clone()), false).await;
+    let (rows, _, progress) =
+        read(&client, &jsonl_split, &SplitSource::ViewerRows(jsonl_split.clone()), false).await;
     assert_eq!(progress.total_rows, Some(5));
     assert_eq!(summary(&rows), summary(&jsonl), "viewer rows");
 }
@@ -189,7 +190,8 @@ async fn every_row_once_through_429_503_and_a_cut_connection() {
         ])),
     )
     .await;
-    let (rows, _, progress) = read(&client, &jsonl_split, &SplitSource::ViewerRows(jsonl_split.clone()), false).await;
+    let (rows, _, progress) =
+        read(&client, &jsonl_split, &SplitSource::ViewerRows(jsonl_split.clone()), false).await;
     assert_eq!(summary(&rows), summary(&expected));
     assert_eq!(progress.retries, 1);
 

@@ -100,14 +100,22 @@ impl PageLink {
     /// with anything but letters, digits, `-`, `_` and `.` replaced by `-`.
     pub fn export_file_name(&self, suffix: &str) -> String {
         let source = self.dataset.clone().or_else(|| {
-            self.file.as_deref().map(|f| f.rsplit('/').next().unwrap_or(f).trim_end_matches(".jsonl").to_owned())
+            self.file
+                .as_deref()
+                .map(|f| f.rsplit('/').next().unwrap_or(f).trim_end_matches(".jsonl").to_owned())
         });
         let parts: Vec<String> = [source, self.config.clone(), self.split.clone()]
             .into_iter()
             .flatten()
             .map(|part| {
                 part.chars()
-                    .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                            c
+                        } else {
+                            '-'
+                        }
+                    })
                     .collect()
             })
             .collect();

@@ -24,7 +24,8 @@ pub fn set_query(query: &str, push: bool) {
     let Some(window) = web_sys::window() else { return };
     let path = window.location().pathname().unwrap_or_else(|_| "/".to_owned());
     let url = if query.is_empty() { path } else { format!("{path}?{query}") };
-    if window.location().search().ok().as_deref().map(|s| s.trim_start_matches('?')) == Some(query) {
+    if window.location().search().ok().as_deref().map(|s| s.trim_start_matches('?')) == Some(query)
+    {
         return;
     }
     if let Ok(history) = window.history() {
@@ -69,7 +70,8 @@ pub fn session_get(key: &str) -> Option<String> {
 /// Keeps a value for this tab only; an empty value removes it.
 pub fn session_set(key: &str, value: &str) {
     if let Some(storage) = session_storage() {
-        let _ = if value.is_empty() { storage.remove_item(key) } else { storage.set_item(key, value) };
+        let _ =
+            if value.is_empty() { storage.remove_item(key) } else { storage.set_item(key, value) };
     }
 }
 
@@ -84,7 +86,8 @@ pub fn download(file_name: &str, mime: &str, parts: &js_sys::Array) -> bool {
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return false };
     let done = (|| {
         let document = web_sys::window()?.document()?;
-        let anchor: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
+        let anchor: web_sys::HtmlAnchorElement =
+            document.create_element("a").ok()?.dyn_into().ok()?;
         anchor.set_href(&url);
         anchor.set_download(file_name);
         anchor.set_rel("noopener");
@@ -114,7 +117,9 @@ pub fn prefers_dark() -> bool {
 
 /// Sets the page's theme (`light` or `dark`) on the root element.
 pub fn apply_theme(theme: &str) {
-    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+    if let Some(root) =
+        web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element())
+    {
         let _ = root.set_attribute("data-theme", theme);
     }
 }

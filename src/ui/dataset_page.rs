@@ -53,7 +53,8 @@ pub fn DatasetPage() -> impl IntoView {
                         match client.splits(&id, &AbortHandle::new()).await {
                             Ok(response) => {
                                 let list = response.splits;
-                                let chosen = link.with_untracked(|l| (l.config.clone(), l.split.clone()));
+                                let chosen =
+                                    link.with_untracked(|l| (l.config.clone(), l.split.clone()));
                                 if chosen.0.is_none() || chosen.1.is_none() {
                                     if let Some(first) = list.first() {
                                         let first = first.clone();
@@ -64,7 +65,9 @@ pub fn DatasetPage() -> impl IntoView {
                                     }
                                 }
                                 if list.is_empty() {
-                                    page_error.set(Some(format!("{id} has no splits the dataset viewer knows")));
+                                    page_error.set(Some(format!(
+                                        "{id} has no splits the dataset viewer knows"
+                                    )));
                                 }
                                 splits.set(list);
                             }
@@ -85,7 +88,8 @@ pub fn DatasetPage() -> impl IntoView {
     });
 
     // Read the split (or file) unless a deep link to a row asks to show that row first.
-    let deep_link_first = RwSignal::new(link.with_untracked(|l| l.row.is_some() && l.dataset.is_some()));
+    let deep_link_first =
+        RwSignal::new(link.with_untracked(|l| l.row.is_some() && l.dataset.is_some()));
     Effect::new(move |_| {
         let file = link.with(|l| l.file.clone());
         let split = split_ref.get();
@@ -123,11 +127,15 @@ pub fn DatasetPage() -> impl IntoView {
         };
         let in_memory = session.rows.with(|rows| {
             let idx = rows.partition_point(|r| r.trajectory.source.row_idx < row_idx);
-            rows.get(idx).filter(|r| r.trajectory.source.row_idx == row_idx).map(|r| (r.trajectory.clone(), r.lite))
+            rows.get(idx)
+                .filter(|r| r.trajectory.source.row_idx == row_idx)
+                .map(|r| (r.trajectory.clone(), r.lite))
         });
         match in_memory {
             Some((trajectory, false)) => {
-                if opened_row.with_untracked(|o| o.as_ref().map(|t| t.source.row_idx)) != Some(row_idx) {
+                if opened_row.with_untracked(|o| o.as_ref().map(|t| t.source.row_idx))
+                    != Some(row_idx)
+                {
                     opened_row.set(Some(trajectory));
                 }
             }
@@ -138,7 +146,9 @@ pub fn DatasetPage() -> impl IntoView {
                     }
                     return;
                 };
-                if opened_row.with_untracked(|o| o.as_ref().map(|t| t.source.row_idx)) == Some(row_idx) {
+                if opened_row.with_untracked(|o| o.as_ref().map(|t| t.source.row_idx))
+                    == Some(row_idx)
+                {
                     return;
                 }
                 spawn_local(async move {
@@ -174,7 +184,8 @@ pub fn DatasetPage() -> impl IntoView {
         let row_idx = link.with_untracked(|l| l.row)?;
         let rows = session.rows.read_untracked();
         let selection = session.selection.read_untracked();
-        let position = selection.passing.iter().position(|&i| rows[i].trajectory.source.row_idx == row_idx);
+        let position =
+            selection.passing.iter().position(|&i| rows[i].trajectory.source.row_idx == row_idx);
         let target = match position {
             Some(p) => p as i64 + delta,
             None if delta > 0 => 0,
@@ -297,9 +308,10 @@ pub fn DatasetPage() -> impl IntoView {
 /// Whether a key event comes from a text field (keys then belong to the field).
 fn typing(ev: &ev::KeyboardEvent) -> bool {
     use wasm_bindgen::JsCast;
-    ev.target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || el.has_attribute("contenteditable"))
+    ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| {
+        matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+            || el.has_attribute("contenteditable")
+    })
 }
 
 /// Counts in and out of the filter, the resolved rate, and the download.
@@ -327,7 +339,10 @@ fn Counts() -> impl IntoView {
     };
     let download = move |_| {
         let format = format_choice.get_untracked();
-        let options = SftOptions { arguments_as_string: false, drop_reasoning: drop_reasoning.get_untracked() };
+        let options = SftOptions {
+            arguments_as_string: false,
+            drop_reasoning: drop_reasoning.get_untracked(),
+        };
         let suffix = match format {
             ExportFormat::Raw => "",
             ExportFormat::Sft => ".sft",

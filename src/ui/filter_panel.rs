@@ -42,7 +42,9 @@ pub fn FilterPanel() -> impl IntoView {
         }
     };
 
-    let yes_no = move |key: &'static str, get: fn(&FilterSet) -> Option<bool>, set: fn(&mut FilterSet, Option<bool>)| {
+    let yes_no = move |key: &'static str,
+                       get: fn(&FilterSet) -> Option<bool>,
+                       set: fn(&mut FilterSet, Option<bool>)| {
         view! {
             <select
                 class="tx-input"
@@ -63,37 +65,38 @@ pub fn FilterPanel() -> impl IntoView {
         }
     };
 
-    let range_inputs = move |key: &'static str, get: fn(&FilterSet) -> Range, set: fn(&mut FilterSet, Range)| {
-        let bound = move |is_min: bool| {
-            view! {
-                <input
-                    class="tx-input tx-input--number"
-                    type="number"
-                    min="0"
-                    placeholder=if is_min { "min" } else { "max" }
-                    data-testid=format!("filter-{key}-{}", if is_min { "min" } else { "max" })
-                    prop:value=move || {
-                        let range = link.with(|l| get(&l.filter));
-                        let value = if is_min { range.min } else { range.max };
-                        value.map(|v| v.to_string()).unwrap_or_default()
-                    }
-                    on:change=move |ev| {
-                        let value = event_target_value(&ev).trim().parse::<u64>().ok();
-                        change(&|f| {
-                            let mut range = get(f);
-                            if is_min {
-                                range.min = value;
-                            } else {
-                                range.max = value;
-                            }
-                            set(f, range);
-                        })
-                    }
-                />
-            }
+    let range_inputs =
+        move |key: &'static str, get: fn(&FilterSet) -> Range, set: fn(&mut FilterSet, Range)| {
+            let bound = move |is_min: bool| {
+                view! {
+                    <input
+                        class="tx-input tx-input--number"
+                        type="number"
+                        min="0"
+                        placeholder=if is_min { "min" } else { "max" }
+                        data-testid=format!("filter-{key}-{}", if is_min { "min" } else { "max" })
+                        prop:value=move || {
+                            let range = link.with(|l| get(&l.filter));
+                            let value = if is_min { range.min } else { range.max };
+                            value.map(|v| v.to_string()).unwrap_or_default()
+                        }
+                        on:change=move |ev| {
+                            let value = event_target_value(&ev).trim().parse::<u64>().ok();
+                            change(&|f| {
+                                let mut range = get(f);
+                                if is_min {
+                                    range.min = value;
+                                } else {
+                                    range.max = value;
+                                }
+                                set(f, range);
+                            })
+                        }
+                    />
+                }
+            };
+            view! { <span class="tx-range">{bound(true)} "–" {bound(false)}</span> }
         };
-        view! { <span class="tx-range">{bound(true)} "–" {bound(false)}</span> }
-    };
 
     // A tri-state row for a language or a tool: any / include / exclude.
     let tri_state = move |name: String, count: u64, is_tool: bool| {
@@ -155,7 +158,10 @@ pub fn FilterPanel() -> impl IntoView {
         }
     };
 
-    let text_input = move |key: &'static str, placeholder: &'static str, get: fn(&FilterSet) -> Option<String>, set: fn(&mut FilterSet, Option<String>)| {
+    let text_input = move |key: &'static str,
+                           placeholder: &'static str,
+                           get: fn(&FilterSet) -> Option<String>,
+                           set: fn(&mut FilterSet, Option<String>)| {
         view! {
             <input
                 class="tx-input"

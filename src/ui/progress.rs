@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::ui::session::{LoadStatus, Session};
 use crate::ui::format;
+use crate::ui::session::{LoadStatus, Session};
 
 /// The progress line.
 #[component]

@@ -12,7 +12,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::domain::aggregate::OutcomeCounts;
-use crate::domain::export::{sft_record, ExportCounts, ExportFormat, ExportSource, Manifest, SftOptions};
+use crate::domain::export::{
+    sft_record, ExportCounts, ExportFormat, ExportSource, Manifest, SftOptions,
+};
 use crate::domain::filter::{language_of, FilterSet, Selector, Verdict};
 use crate::domain::hub::{HubError, RowsQuery, SplitRef, SplitSource};
 use crate::domain::normalize::normalize_decoded;
@@ -242,7 +244,8 @@ impl Session {
         self.kept_chars.set_value(kept);
         self.facets.update(|facets| {
             for row in &rows {
-                let language = language_of(&row.trajectory, &row.metrics).unwrap_or_else(|| "unknown".into());
+                let language =
+                    language_of(&row.trajectory, &row.metrics).unwrap_or_else(|| "unknown".into());
                 *facets.languages.entry(language).or_default() += 1;
                 for name in row.metrics.tool_calls_by_name.keys() {
                     *facets.tools.entry(name.clone()).or_default() += 1;
@@ -340,8 +343,9 @@ impl Session {
                 }
                 self.on_batch(generation, started, batch);
             };
-            let result =
-                client.stream(Origin::File { path: url }, &source, false, &handle, &mut on_batch).await;
+            let result = client
+                .stream(Origin::File { path: url }, &source, false, &handle, &mut on_batch)
+                .await;
             self.finish(generation, result.map(|_| ()), &handle);
         });
     }
@@ -360,7 +364,9 @@ impl Session {
                 let buffer = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
                     Ok(buffer) => buffer,
                     Err(_) => {
-                        self.errors.update(|e| e.push((row_idx_base, format!("{name}: could not be read"))));
+                        self.errors.update(|e| {
+                            e.push((row_idx_base, format!("{name}: could not be read")))
+                        });
                         continue;
                     }
                 };
@@ -422,11 +428,21 @@ impl Session {
     /// split whose row was kept without messages, or not read yet) by random access.
     pub async fn fetch_row(self, split: &SplitRef, row_idx: u64) -> Result<Trajectory, HubError> {
         let client = self.client.get_value();
-        let page = client.rows_page(split, &RowsQuery::All, row_idx, 1, &AbortHandle::new()).await?;
+        let page =
+            client.rows_page(split, &RowsQuery::All, row_idx, 1, &AbortHandle::new()).await?;
         let entry = page.rows.into_iter().next().ok_or_else(|| {
-            HubError::network(&client.endpoints.rows(split, &RowsQuery::All, row_idx, 1), format!("row {row_idx} is past the end of the split"))
+            HubError::network(
+                &client.endpoints.rows(split, &RowsQuery::All, row_idx, 1),
+                format!("row {row_idx} is past the end of the split"),
+            )
         })?;
-        let row = DecodedRow { value: entry.row, line_no: 0, byte_offset: 0, byte_len: 0, diagnostics: Vec::new() };
+        let row = DecodedRow {
+            value: entry.row,
+            line_no: 0,
+            byte_offset: 0,
+            byte_len: 0,
+            diagnostics: Vec::new(),
+        };
         let mut trajectory = normalize_decoded(row, split_origin(split), entry.row_idx);
         trajectory.source.line_no = None;
         trajectory.source.byte_offset = None;
@@ -478,7 +494,9 @@ impl Session {
                         for (raw, result) in local_rows(name, &bytes.to_vec()) {
                             match result {
                                 Ok(trajectory) => exporter.write(raw, &trajectory),
-                                Err(error) => exporter.counts.add_line_error(format!("{name}: {error}")),
+                                Err(error) => {
+                                    exporter.counts.add_line_error(format!("{name}: {error}"))
+                                }
                             }
                         }
                     }
@@ -563,7 +581,11 @@ impl Exporter {
 
 /// The origin of a split's rows.
 pub fn split_origin(split: &SplitRef) -> Origin {
-    Origin::Split { dataset: split.dataset.to_string(), config: split.config.clone(), split: split.split.clone() }
+    Origin::Split {
+        dataset: split.dataset.to_string(),
+        config: split.config.clone(),
+        split: split.split.clone(),
+    }
 }
 
 /// Rows of a local file: parquet (by its `PAR1` magic) or JSONL / JSON documents; each with
@@ -577,7 +599,13 @@ fn local_rows(name: &str, data: &[u8]) -> Vec<(Vec<u8>, Result<Trajectory, Strin
                 .enumerate()
                 .map(|(idx, value)| {
                     let raw = serde_json::to_vec(&value).unwrap_or_default();
-                    let row = DecodedRow { value, line_no: 0, byte_offset: 0, byte_len: 0, diagnostics: Vec::new() };
+                    let row = DecodedRow {
+                        value,
+                        line_no: 0,
+                        byte_offset: 0,
+                        byte_len: 0,
+                        diagnostics: Vec::new(),
+                    };
                     let mut trajectory = normalize_decoded(row, origin.clone(), idx as u64);
                     trajectory.source.line_no = None;
                     trajectory.source.byte_offset = None;
@@ -613,7 +641,9 @@ fn decode_local(name: &str, data: &[u8], row_idx_base: u64) -> SplitBatch {
                 trajectory.source.row_idx += row_idx_base;
                 batch.trajectories.push(trajectory);
             }
-            Err(error) => batch.errors.push((row_idx_base + idx as u64, format!("{name}: {error}"))),
+            Err(error) => {
+                batch.errors.push((row_idx_base + idx as u64, format!("{name}: {error}")))
+            }
         }
     }
     batch

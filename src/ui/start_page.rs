@@ -28,7 +28,8 @@ pub fn StartPage() -> impl IntoView {
     let input = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let token = RwSignal::new(browser::session_get(TOKEN_KEY).unwrap_or_default());
-    let token_everywhere = RwSignal::new(browser::session_get(TOKEN_EVERYWHERE_KEY).as_deref() == Some("1"));
+    let token_everywhere =
+        RwSignal::new(browser::session_get(TOKEN_EVERYWHERE_KEY).as_deref() == Some("1"));
     let dragging = RwSignal::new(false);
 
     let open = move |text: String| match parse_dataset_input(&text) {
@@ -52,7 +53,10 @@ pub fn StartPage() -> impl IntoView {
     };
     let save_token = move |_| {
         browser::session_set(TOKEN_KEY, token.get_untracked().trim());
-        browser::session_set(TOKEN_EVERYWHERE_KEY, if token_everywhere.get_untracked() { "1" } else { "" });
+        browser::session_set(
+            TOKEN_EVERYWHERE_KEY,
+            if token_everywhere.get_untracked() { "1" } else { "" },
+        );
         state.session.client.set_value(client_for(&state.link.get_untracked()));
     };
     let open_files = move |files: Option<web_sys::FileList>| {

@@ -77,7 +77,12 @@ pub fn TrajectoryTable() -> impl IntoView {
         let last = (first + count).min(order.len());
         let rows = session.rows.read();
         (first..last)
-            .filter_map(|position| order.get(position).and_then(|&idx| rows.get(idx)).map(|row| (position, row.clone())))
+            .filter_map(|position| {
+                order
+                    .get(position)
+                    .and_then(|&idx| rows.get(idx))
+                    .map(|row| (position, row.clone()))
+            })
             .collect::<Vec<_>>()
     };
     let total_height = move || format!("height: {}px", order.with(Vec::len) as f64 * ROW_HEIGHT);
@@ -93,7 +98,11 @@ pub fn TrajectoryTable() -> impl IntoView {
             (k, true) if k == key => " ▼",
             _ => "",
         };
-        let class = if numeric { "tx-grid__cell tx-grid__cell--num tx-grid__sort" } else { "tx-grid__cell tx-grid__sort" };
+        let class = if numeric {
+            "tx-grid__cell tx-grid__cell--num tx-grid__sort"
+        } else {
+            "tx-grid__cell tx-grid__sort"
+        };
         view! {
             <button
                 class=class
