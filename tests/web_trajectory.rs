@@ -56,13 +56,8 @@ impl Mounted {
         Mounted { host, step, _handle: Box::new(handle) }
     }
 
-    /// Every element under the host matching `selector` (through JS: web-sys's NodeList is not
-    /// among the crate's features).
     fn all(&self, selector: &str) -> Vec<web_sys::Element> {
-        let query: js_sys::Function =
-            js_sys::Reflect::get(&self.host, &"querySelectorAll".into()).unwrap().unchecked_into();
-        let list = query.call1(&self.host, &selector.into()).unwrap();
-        js_sys::Array::from(&list).iter().map(JsCast::unchecked_into).collect()
+        select_all(&self.host, selector)
     }
 
     fn one(&self, selector: &str) -> web_sys::Element {
@@ -85,6 +80,15 @@ impl Drop for Mounted {
     fn drop(&mut self) {
         self.host.remove();
     }
+}
+
+/// Every element under `root` matching `selector` (through JS: web-sys's NodeList is not among
+/// the crate's features).
+fn select_all(root: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> {
+    let query: js_sys::Function =
+        js_sys::Reflect::get(root, &"querySelectorAll".into()).unwrap().unchecked_into();
+    let list = query.call1(root, &selector.into()).unwrap();
+    js_sys::Array::from(&list).iter().map(JsCast::unchecked_into).collect()
 }
 
 /// Waits `ms` milliseconds (effects, animation frames and observers run meanwhile).
@@ -209,7 +213,8 @@ fn hostile_row() -> Value {
                  "arguments": "{\"command\": \"<script>window.__pwned=1</script>\"}"}}]},
             {"role": "tool", "tool_call_id": "c1", "content": "<script>window.__pwned=1</script>"}
         ],
-        "patch": "diff --git a/x.html b/x.html\n--- a/x.html\n+++ b/x.html\n@@ -1 +1 @@\n-<p>\n+<img src=x onerror=\"window.__pwned=1\">\n"
+        "patch": "diff --git a/x.html b/x.html\n--- a/x.html\n+++ b/x.html\n@@ -1 +1 @@\n-<p>\n+<img src=x onerror=\"window.__pwned=1\">\n",
+        "reference_patch": "--- a/y.html\n+++ b/y.html\n@@ -3,2 +3,3 @@\n <p>\n+<script>window.__pwned=1</script>\n </p>\n"
     })
 }
 
@@ -234,7 +239,35 @@ async fn a_hostile_row_renders_as_text_and_runs_nothing() {
     assert!(text.contains("<script>window.__pwned=1</script>"), "{text}");
     assert!(text.contains("<b onmouseover=\"window.__pwned=1\">bash</b>"));
     assert_eq!(mounted.all("[data-testid=message] strong").len(), 1);
+    assert_eq!(mounted.all("[data-testid=reasoning]").len(), 1);
+
+    // The reference patch is in its own tab, numbered from its hunk header.
+    assert_eq!(mounted.all("[data-testid=diff-line]").len(), 2);
+    mounted.click("[data-testid=patch-tab-reference]");
+    sleep(30).await;
+    let lines = mounted.all("[data-testid=diff-line]");
+    assert_eq!(lines.len(), 3);
+    let cells: Vec<String> = select_all(&lines[1], "td")
+        .iter()
+        .map(|cell| cell.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(cells, ["", "4", "+<script>window.__pwned=1</script>"]);
+    assert!(mounted.all("script").is_empty());
     assert!(global("__pwned").is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn a_patch_taken_from_a_tool_result_says_so() {
+    let text = include_str!("fixtures/real/mini_swe_agent_traj.jsonl");
+    let row: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let trajectory = trajex::domain::normalize(row, Default::default());
+    let source = trajectory.final_patch.as_ref().map(|p| (p.inferred, p.field.clone()));
+    assert_eq!(source, Some((true, "messages/21".to_owned())));
+    let mounted = Mounted::new(trajectory);
+    let note = mounted.text("[data-testid=patch-inferred]");
+    assert!(note.starts_with("Inferred from a tool result"), "{note}");
+    assert!(note.contains("#21"), "{note}");
+    assert!(!mounted.all("[data-testid=diff-line]").is_empty());
 }
 
 /// A trajectory of 400 messages whose first tool output is 2 MB long.

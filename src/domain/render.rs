@@ -17,8 +17,8 @@ pub use diff::{
 };
 pub use markdown::{code_language, markdown_to_safe_html};
 pub use text::{
-    count_lines, group_digits, is_long, preview, show_all_label, LONG_CHARS, LONG_LINES,
-    PREVIEW_CHARS, PREVIEW_LINES,
+    count_lines, group_digits, is_long, preview, show_all_label, size_label, LONG_CHARS,
+    LONG_LINES, PREVIEW_CHARS, PREVIEW_LINES,
 };
 pub use timeline::{
     message_matches, pretty_arguments, step_after, timeline, tool_colour_index, TimelineMark,

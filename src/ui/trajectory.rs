@@ -185,7 +185,7 @@ fn TrajectoryBody(trajectory: Arc<Trajectory>, step: RwSignal<Option<usize>>) ->
     // A new search result may leave the sentinel in view: look again.
     Effect::watch(
         move || shown.with(Vec::len),
-        move |_, _, _| watcher.with_value(|w| w.as_ref().map(Sentinel::recheck)),
+        move |_, _, _| watcher.try_with_value(|w| w.as_ref().map(Sentinel::recheck)),
         false,
     );
     on_cleanup(move || {

@@ -61,6 +61,14 @@ pub fn show_all_label(text: &str) -> String {
     }
 }
 
+/// The size of a text in words: `1 line`, `12 lines`, `1,234 lines`.
+pub fn size_label(text: &str) -> String {
+    match count_lines(text) {
+        1 => "1 line".to_owned(),
+        n => format!("{} lines", group_digits(n)),
+    }
+}
+
 /// A count with thousands separators: `1,234,567`.
 pub fn group_digits(n: usize) -> String {
     let digits = n.to_string();
@@ -107,6 +115,8 @@ mod tests {
         assert_eq!(group_digits(1_234_567), "1,234,567");
         assert_eq!(show_all_label(&"x\n".repeat(1_000)), "Show all 1,000 lines");
         assert_eq!(show_all_label(&"x".repeat(5_000)), "Show all 5,000 characters");
+        assert_eq!(size_label("one"), "1 line");
+        assert_eq!(size_label("a\nb\n"), "2 lines");
     }
 
     #[test]

@@ -85,12 +85,7 @@ pub fn MessageBlock(trajectory: Arc<Trajectory>, idx: usize, reader: Reader) -> 
     let has_reasoning = message.reasoning.as_deref().is_some_and(|r| !r.trim().is_empty());
     let has_content = !message.content.trim().is_empty();
     let reasoning = has_reasoning.then(|| {
-        view! {
-            <div class="tx-message__reasoning" data-testid="reasoning">
-                <div class="tx-message__label">"Reasoning"</div>
-                <LongText text=source(TextPart::Reasoning(idx)) kind=TextKind::Markdown reader />
-            </div>
-        }
+        view! { <Reasoning text=source(TextPart::Reasoning(idx)) reader /> }
     });
     let kind = if plain { TextKind::Plain } else { TextKind::Markdown };
     let content = if has_content {
@@ -100,23 +95,21 @@ pub fn MessageBlock(trajectory: Arc<Trajectory>, idx: usize, reader: Reader) -> 
     } else {
         ().into_any()
     };
-    let calls = message
-        .tool_calls
-        .iter()
-        .enumerate()
-        .map(|(call_idx, _)| {
+    let calls = (0..message.tool_calls.len())
+        .map(|call_idx| {
             view! { <ToolCallCard trajectory=Arc::clone(&trajectory) idx call_idx reader /> }
         })
         .collect_view();
-    let tool_name = (answered.is_none())
-        .then(|| message.name.clone())
-        .flatten()
+    let tool_name = message
+        .name
+        .clone()
+        .filter(|_| answered.is_none())
         .map(|name| view! { <code class="tx-message__tool">{name}</code> });
-    let result_link = answered.map(|(call_idx, name)| {
+    let result_link = answered.map(|(caller_idx, name)| {
         view! {
             <span class="tx-message__link">
                 "result of " <code class="tx-message__tool">{name}</code> " from "
-                <MessageLink idx=call_idx reader />
+                <MessageLink idx=caller_idx reader />
             </span>
         }
     });
@@ -152,6 +145,41 @@ pub fn MessageBlock(trajectory: Arc<Trajectory>, idx: usize, reader: Reader) -> 
         </li>
     }
     .into_any()
+}
+
+/// A message's reasoning, apart from its answer: a toggle that hides or shows it (following
+/// "expand all" and "collapse all" too), and the text, itself collapsed when long.
+#[component]
+fn Reasoning(text: SharedText, reader: Reader) -> impl IntoView {
+    let shown = RwSignal::new(reader.expand.get_untracked().unwrap_or(true));
+    Effect::watch(
+        move || reader.expand.get(),
+        move |command, _, _| {
+            if let Some(command) = *command {
+                shown.set(command);
+            }
+        },
+        false,
+    );
+    let label = format!("Reasoning ({})", render::size_label(text.as_str()));
+    view! {
+        <div class="tx-message__reasoning" data-testid="reasoning">
+            <button
+                class="tx-message__label tx-message__toggle"
+                aria-expanded=move || shown.get().to_string()
+                on:click=move |_| shown.update(|shown| *shown = !*shown)
+            >
+                {label}
+            </button>
+            {move || {
+                shown
+                    .get()
+                    .then(|| {
+                        view! { <LongText text=text.clone() kind=TextKind::Markdown reader /> }
+                    })
+            }}
+        </div>
+    }
 }
 
 /// A link that selects message `idx`.
