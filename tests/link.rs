@@ -14,6 +14,7 @@ fn a_deep_link_round_trips() {
         split: Some("minisweagent".into()),
         row: Some(1234),
         step: Some(17),
+        source: Some(trajex::domain::link::SourceChoice::Parquet),
         filter: FilterSet::from_query("outcome=resolved&lang=go&q=a%26b").filter,
         endpoints: Endpoints {
             hub: "http://127.0.0.1:8787".into(),
@@ -24,7 +25,7 @@ fn a_deep_link_round_trips() {
     let query = link.to_query();
     assert_eq!(
         query,
-        "dataset=nvidia%2FOpen-SWE-Traces&config=v1.2&split=minisweagent&row=1234&step=17\
+        "dataset=nvidia%2FOpen-SWE-Traces&config=v1.2&split=minisweagent&row=1234&step=17&source=parquet\
          &endpoint=http%3A%2F%2F127.0.0.1%3A8787&viewer_endpoint=http%3A%2F%2F127.0.0.1%3A8787%2Fviewer\
          &outcome=resolved&lang=go&q=a%26b"
     );

@@ -181,6 +181,37 @@ impl SplitSource {
     }
 }
 
+/// Restricts a split's reading to one path when the repo offers it: the JSONL files or the
+/// parquet files as [`choose_source`] would find them, or the viewer's rows (always possible).
+/// `None` when the repo has no files for the asked path.
+pub fn forced_source(
+    endpoints: &Endpoints,
+    split: &SplitRef,
+    repo_files: &[String],
+    revision: &str,
+    parquet: &ParquetFilesResponse,
+    choice: crate::domain::link::SourceChoice,
+) -> Option<SplitSource> {
+    use crate::domain::link::SourceChoice;
+    match choice {
+        SourceChoice::Rows => Some(SplitSource::ViewerRows(split.clone())),
+        SourceChoice::Jsonl => match choose_source(
+            endpoints,
+            split,
+            repo_files,
+            revision,
+            &ParquetFilesResponse::default(),
+        ) {
+            source @ SplitSource::Jsonl { .. } => Some(source),
+            _ => None,
+        },
+        SourceChoice::Parquet => match choose_source(endpoints, split, &[], revision, parquet) {
+            source @ SplitSource::Parquet { .. } => Some(source),
+            _ => None,
+        },
+    }
+}
+
 /// Picks how to read a split: the repo's JSONL files when it has some for the split (streaming
 /// them is the fastest and keeps rows byte for byte), else its parquet files, else the viewer's
 /// `/rows` (always there for datasets the viewer supports).

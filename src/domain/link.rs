@@ -28,11 +28,53 @@ pub struct PageLink {
     pub filter: FilterSet,
     /// The services' base URLs (defaults unless overridden).
     pub endpoints: Endpoints,
+    /// How to read the split, when the user chose (`jsonl`, `parquet`, `rows`); automatic
+    /// otherwise.
+    pub source: Option<SourceChoice>,
+}
+
+/// A way to read a split, chosen by the user instead of automatically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceChoice {
+    /// The repo's JSONL files.
+    Jsonl,
+    /// The parquet files.
+    Parquet,
+    /// The dataset viewer's `/rows`.
+    Rows,
+}
+
+impl SourceChoice {
+    /// `jsonl`, `parquet` or `rows`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceChoice::Jsonl => "jsonl",
+            SourceChoice::Parquet => "parquet",
+            SourceChoice::Rows => "rows",
+        }
+    }
+
+    /// Parses `jsonl`, `parquet` or `rows`.
+    pub fn parse(text: &str) -> Option<SourceChoice> {
+        [SourceChoice::Jsonl, SourceChoice::Parquet, SourceChoice::Rows]
+            .into_iter()
+            .find(|c| c.as_str() == text)
+    }
 }
 
 /// Non-filter keys, in the order they are written.
-const PAGE_KEYS: [&str; 9] =
-    ["dataset", "file", "config", "split", "row", "step", "endpoint", "viewer_endpoint", "token"];
+const PAGE_KEYS: [&str; 10] = [
+    "dataset",
+    "file",
+    "config",
+    "split",
+    "row",
+    "step",
+    "source",
+    "endpoint",
+    "viewer_endpoint",
+    "token",
+];
 
 impl PageLink {
     /// Reads a query string (with or without `?`). Unknown keys and bad values are ignored;
@@ -54,6 +96,7 @@ impl PageLink {
                 "split" => link.split = Some(value),
                 "row" => link.row = value.parse().ok(),
                 "step" => link.step = value.parse().ok(),
+                "source" => link.source = SourceChoice::parse(&value),
                 _ => {}
             }
         }
@@ -65,6 +108,7 @@ impl PageLink {
         let mut out = form_urlencoded::Serializer::new(String::new());
         let row = self.row.map(|r| r.to_string());
         let step = self.step.map(|s| s.to_string());
+        let source = self.source.map(|s| s.as_str().to_owned());
         for (key, value) in [
             ("dataset", self.dataset.as_ref()),
             ("file", self.file.as_ref()),
@@ -72,6 +116,7 @@ impl PageLink {
             ("split", self.split.as_ref()),
             ("row", row.as_ref()),
             ("step", step.as_ref()),
+            ("source", source.as_ref()),
         ] {
             if let Some(value) = value {
                 out.append_pair(key, value);

@@ -19,10 +19,11 @@ use serde_json::Value;
 
 use super::{js_message, AbortHandle};
 use crate::domain::hub::{
-    choose_source, parse_json, Endpoints, ErrorResponse, HubDatasetInfo, HubError, HubErrorKind,
-    InfoResponse, ParquetFile, ParquetFilesResponse, RetryPolicy, RowsPage, RowsQuery,
-    SizeResponse, SplitRef, SplitSource, SplitsResponse,
+    choose_source, forced_source, parse_json, Endpoints, ErrorResponse, HubDatasetInfo, HubError,
+    HubErrorKind, InfoResponse, ParquetFile, ParquetFilesResponse, RetryPolicy, RowsPage,
+    RowsQuery, SizeResponse, SplitRef, SplitSource, SplitsResponse,
 };
+use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
 use crate::domain::parquet::{decode_row_group, read_layout, LayoutRead, TAIL_PROBE};
 use crate::domain::stream::{DecodedRow, JsonlDecoder, RowResult};
@@ -267,6 +268,17 @@ impl HubClient {
         split: &SplitRef,
         abort: &AbortHandle,
     ) -> Result<SplitSource, HubError> {
+        self.source_with(split, None, abort).await
+    }
+
+    /// Like [`source_of`](Self::source_of), but restricted to the path the user chose; an
+    /// error when the repo does not offer it.
+    pub async fn source_with(
+        &self,
+        split: &SplitRef,
+        choice: Option<SourceChoice>,
+        abort: &AbortHandle,
+    ) -> Result<SplitSource, HubError> {
         let (repo, parquet) = futures_util::join!(
             self.dataset_info(&split.dataset, abort),
             self.parquet_files(&split.dataset, abort)
@@ -282,7 +294,21 @@ impl HubClient {
         let repo = repo.unwrap_or_default();
         let revision = repo.sha.clone().unwrap_or_else(|| "main".to_owned());
         let parquet = parquet.unwrap_or_default();
-        Ok(choose_source(&self.endpoints, split, &repo.files(), &revision, &parquet))
+        let files = repo.files();
+        match choice {
+            None => Ok(choose_source(&self.endpoints, split, &files, &revision, &parquet)),
+            Some(choice) => {
+                forced_source(&self.endpoints, split, &files, &revision, &parquet, choice)
+                    .ok_or_else(|| HubError {
+                        kind: HubErrorKind::NotFound,
+                        status: 404,
+                        code: None,
+                        message: format!("this split has no {} files", choice.as_str()),
+                        url: self.endpoints.dataset_info(&split.dataset, None),
+                        retry_after_seconds: None,
+                    })
+            }
+        }
     }
 
     /// Reads every row from `source` (a split, or JSONL files at any URL), calling `on_batch`

@@ -111,7 +111,7 @@ pub fn DatasetPage() -> impl IntoView {
             }
             (None, Some(split)) if wants_table && opened != Opened::Split(split.clone()) => {
                 state.remember(&split.dataset);
-                session.open_split(split);
+                session.open_split(split, link.with_untracked(|l| l.source));
             }
             _ => {}
         }

@@ -17,6 +17,7 @@ use crate::domain::export::{
 };
 use crate::domain::filter::{language_of, FilterSet, Selector, Verdict};
 use crate::domain::hub::{HubError, RowsQuery, SplitRef, SplitSource};
+use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
 use crate::domain::parquet;
 use crate::domain::stream::{decode_document, DecodedRow};
@@ -290,7 +291,7 @@ impl Session {
     }
 
     /// Streams a Hub split: picks the path, asks for the split's size, reads every row.
-    pub fn open_split(self, split: SplitRef) {
+    pub fn open_split(self, split: SplitRef, choice: Option<SourceChoice>) {
         let (generation, handle) = self.restart(Opened::Split(split.clone()));
         let client = self.client.get_value();
         start_marks();
@@ -308,7 +309,7 @@ impl Session {
                     }
                 }
             });
-            let source = match client.source_of(&split, &handle).await {
+            let source = match client.source_with(&split, choice, &handle).await {
                 Ok(source) => source,
                 Err(error) => return self.finish(generation, Err(error), &handle),
             };

@@ -1,0 +1,131 @@
+// In-browser figures, measured with the Performance API marks the app records, beside the
+// Python notebook pipeline on the same rows in the same run (the machine is shared: compare
+// the ratios).
+//
+//   CHROMIUM=$(command -v chromium) node e2e/bench.mjs DIST [TIMES=400]
+//
+// Builds a local-hub data root (e2e/make_bench_data.py: the Open-SWE-Traces-shaped fixture
+// repeated TIMES times, as a JSONL split and as a Parquet split), serves DIST (a release build)
+// and the hub on loopback, then for each way of reading a split (JSONL stream, Parquet range
+// requests, viewer /rows) opens the dataset page and reads: time to first row, time to the
+// whole split, rows/s, MB/s of row JSON, and the peak JS heap while streaming (sampled every
+// 250 ms through the DevTools protocol). Then the time from opening a deep link to
+// `trajex:trajectory-rendered` (median of 7), and the Python pipeline
+// (../shared/bench/baseline_notebook.py, or $TRAJEX_BASELINE) on the same JSONL.
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startHub } from '../hub/server.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const DIST = path.resolve(process.argv[2] || path.join(ROOT, 'dist'));
+const TIMES = Number(process.argv[3] || 400);
+const FIXTURE = path.join(ROOT, 'tests', 'fixtures', 'open_swe_traces', 'openhands_swegym.jsonl');
+
+const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'trajex-bench-'));
+const made = JSON.parse(execFileSync('python3', [path.join(HERE, 'make_bench_data.py'), FIXTURE, dataRoot, String(TIMES)]).toString());
+fs.symlinkSync(path.join(ROOT, 'hub', 'data', 'trajex-demo'), path.join(dataRoot, 'trajex-demo'));
+console.log(`data: ${made.rows} rows; JSONL ${(made.jsonl_bytes / 1e6).toFixed(1)} MB; Parquet ${(made.parquet_bytes / 1e6).toFixed(1)} MB`);
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+const site = http.createServer((req, res) => {
+  let file = path.join(DIST, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  if (!file.startsWith(DIST) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(DIST, 'index.html');
+  res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((r) => site.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${site.address().port}`;
+const hub = await startHub({ root: dataRoot, port: 0, host: '127.0.0.1', maxAge: 0 });
+const endpoints = `endpoint=${encodeURIComponent(hub.url)}&viewer_endpoint=${encodeURIComponent(`${hub.url}/viewer`)}`;
+
+const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'trajex-bench-chrome-')), {
+  executablePath: process.env.CHROMIUM, headless: true, viewport: { width: 1400, height: 900 },
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+
+async function measureSplit(label, query, jsonBytes) {
+  const page = await ctx.newPage();
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  let peakHeap = 0;
+  let baseHeap = 0;
+  const heap = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    return metrics.find((m) => m.name === 'JSHeapUsedSize')?.value || 0;
+  };
+  await page.goto(`${base}/?${query}&${endpoints}`);
+  await page.waitForSelector('[data-testid=load-status]', { timeout: 60_000 });
+  baseHeap = await heap();
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      peakHeap = Math.max(peakHeap, await heap().catch(() => 0));
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  await page.waitForFunction(() => ['Loaded', 'Failed'].includes(document.querySelector('[data-testid=load-status]')?.textContent), null, { timeout: 600_000, polling: 200 });
+  done = true;
+  await sampler;
+  const status = await page.textContent('[data-testid=load-status]');
+  const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])));
+  const counts = await page.textContent('[data-testid=counts]');
+  const start = marks['trajex:stream-start'];
+  const first = marks['trajex:first-row'] - start;
+  const total = (marks['trajex:stream-end'] - start) / 1000;
+  const rows = Number(counts.match(/of (\d+)/)?.[1] || 0);
+  const line = `${label}: ${status}, ${rows} rows; first row ${first.toFixed(0)} ms; whole split ${total.toFixed(2)} s; `
+    + `${(rows / total).toFixed(0)} rows/s; ${(jsonBytes / 1e6 / total).toFixed(1)} MB/s of row JSON; `
+    + `JS heap ${(baseHeap / 1e6).toFixed(1)} MB at start, peak ${(peakHeap / 1e6).toFixed(1)} MB`;
+  console.log(line);
+  await page.close();
+  return { label, rows, first, total, mbs: jsonBytes / 1e6 / total, peakHeap };
+}
+
+const results = [];
+const rowsJson = made.jsonl_bytes;
+results.push(await measureSplit('demo JSONL (5 rows)', 'dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl', 265624));
+results.push(await measureSplit('demo Parquet (5 rows)', 'dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym', 265624));
+results.push(await measureSplit('demo viewer rows (5 rows)', 'dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl&source=rows', 265624));
+results.push(await measureSplit(`JSONL stream (${(rowsJson / 1e6).toFixed(0)} MB)`, 'dataset=trajex-bench/large&config=jsonl&split=train&source=jsonl', rowsJson));
+results.push(await measureSplit('Parquet range requests (same rows)', 'dataset=trajex-bench/large&config=parquet&split=train&source=parquet', rowsJson));
+results.push(await measureSplit('viewer /rows pages (same rows)', 'dataset=trajex-bench/large&config=jsonl&split=train&source=rows', rowsJson));
+
+// Deep link to a row: time to the rendered trajectory.
+const deep = [];
+for (let i = 0; i < 7; i += 1) {
+  const page = await ctx.newPage();
+  await page.goto(`${base}/?dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl&row=4&step=20&${endpoints}`);
+  await page.waitForFunction(() => performance.getEntriesByName('trajex:trajectory-rendered').length > 0, null, { timeout: 60_000 });
+  deep.push(await page.evaluate(() => performance.getEntriesByName('trajex:trajectory-rendered')[0].startTime));
+  await page.close();
+}
+deep.sort((a, b) => a - b);
+console.log(`deep link -> trajex:trajectory-rendered: median ${deep[3].toFixed(0)} ms after navigation start (min ${deep[0].toFixed(0)}, max ${deep[6].toFixed(0)})`);
+
+await ctx.close();
+site.close();
+await hub.close();
+
+const baseline = process.env.TRAJEX_BASELINE || path.join(ROOT, '..', 'shared', 'bench', 'baseline_notebook.py');
+if (fs.existsSync(baseline)) {
+  try {
+    const out = execFileSync('python3', [baseline, made.jsonl, 'none', path.join(dataRoot, 'notebook_out.jsonl')]).toString().trim().split('\n').pop();
+    const mbs = Number(out.match(/MB_per_s=([\d.]+)/)[1]);
+    console.log(`python notebook pipeline on the same JSONL: ${out}`);
+    for (const r of results.filter((r) => r.rows >= 1000)) {
+      console.log(`  ${r.label}: ${(r.mbs / mbs).toFixed(1)}x the notebook pipeline`);
+    }
+  } catch (e) {
+    console.log(`python notebook pipeline: failed (${String(e).split('\n')[0]}); pip install datasets pandas`);
+  }
+} else {
+  console.log(`python notebook pipeline: skipped (${baseline} not found)`);
+}
+fs.rmSync(dataRoot, { recursive: true, force: true });
