@@ -456,7 +456,10 @@ impl SplitReader<'_> {
                 self.progress.bytes += bytes.len() as u64;
                 let mut batch = SplitBatch::default();
                 let mut results = Vec::new();
-                decoder.push_with_bytes(bytes, |raw, result| results.push((raw.to_vec(), result)));
+                let keep_raw = self.keep_raw;
+                decoder.push_with_bytes(bytes, |raw, result| {
+                    results.push((if keep_raw { raw.to_vec() } else { Vec::new() }, result))
+                });
                 for (raw, result) in results {
                     self.add(&mut batch, Some(&raw), result);
                 }
@@ -482,7 +485,10 @@ impl SplitReader<'_> {
         }
         let mut batch = SplitBatch::default();
         let mut results = Vec::new();
-        decoder.finish_with_bytes(|raw, result| results.push((raw.to_vec(), result)));
+        let keep_raw = self.keep_raw;
+        decoder.finish_with_bytes(|raw, result| {
+            results.push((if keep_raw { raw.to_vec() } else { Vec::new() }, result))
+        });
         for (raw, result) in results {
             self.add(&mut batch, Some(&raw), result);
         }

@@ -1,7 +1,8 @@
 //! Browser hooks the UI needs that are not network: the page's query string (read, and
 //! rewritten with `history.replaceState`/`pushState` so links stay shareable without a
-//! reload), local and session storage, downloads of generated files, the clipboard, the
-//! colour scheme. Failures of these calls are not fatal: they return `None`/`false`.
+//! reload), local and session storage, downloads of generated files, the colour scheme. (The
+//! trajectory reader's own calls, such as the clipboard, are in `ui::trajectory::browser`.)
+//! Failures of these calls are not fatal: they return `None`/`false`.
 
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -11,12 +12,6 @@ pub fn query() -> String {
         .and_then(|w| w.location().search().ok())
         .map(|s| s.trim_start_matches('?').to_owned())
         .unwrap_or_default()
-}
-
-/// One query parameter.
-pub fn query_param(name: &str) -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
 }
 
 /// Replaces the page's query string (`push` adds a history entry, else replaces the current).
@@ -35,11 +30,6 @@ pub fn set_query(query: &str, push: bool) {
             history.replace_state_with_url(&JsValue::NULL, "", Some(&url))
         };
     }
-}
-
-/// The full URL of the page.
-pub fn href() -> String {
-    web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
 }
 
 fn local_storage() -> Option<web_sys::Storage> {
@@ -99,13 +89,6 @@ pub fn download(file_name: &str, mime: &str, parts: &js_sys::Array) -> bool {
     .is_some();
     let _ = web_sys::Url::revoke_object_url(&url);
     done
-}
-
-/// Copies text to the clipboard (best effort).
-pub fn copy_text(text: &str) {
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().clipboard().write_text(text);
-    }
 }
 
 /// Whether the system prefers a dark colour scheme.

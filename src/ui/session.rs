@@ -23,8 +23,11 @@ use crate::domain::parquet;
 use crate::domain::stream::{decode_document, DecodedRow};
 use crate::domain::trajectory::{Origin, Trajectory};
 use crate::domain::TrajectoryMetrics;
-use crate::net::{mark, now_ms, AbortHandle, HubClient, SplitBatch};
+use crate::net::{mark, now_ms, AbortHandle, HubClient, SplitBatch, SplitProgress};
 use crate::ui::browser;
+
+/// Milliseconds between two updates of the page while rows arrive.
+pub const FLUSH_MS: f64 = 100.0;
 
 /// Characters of messages kept in memory before later rows are kept without their messages.
 pub const KEEP_CHARS: usize = 400_000_000;
@@ -136,6 +139,9 @@ pub struct Session {
     abort: StoredValue<Option<AbortHandle>, LocalStorage>,
     generation: StoredValue<u64>,
     kept_chars: StoredValue<usize>,
+    pending: StoredValue<(Vec<Trajectory>, Vec<(u64, String)>, Option<SplitProgress>)>,
+    last_flush: StoredValue<f64>,
+    started: StoredValue<f64>,
     selector: StoredValue<Selector>,
     local_files: StoredValue<Vec<(String, js_sys::Uint8Array)>, LocalStorage>,
 }
@@ -158,6 +164,9 @@ impl Session {
             abort: StoredValue::new_local(None),
             generation: StoredValue::new(0),
             kept_chars: StoredValue::new(0),
+            pending: StoredValue::new(Default::default()),
+            last_flush: StoredValue::new(0.0),
+            started: StoredValue::new(0.0),
             selector: StoredValue::new(Selector::default()),
             local_files: StoredValue::new_local(Vec::new()),
         };
@@ -211,6 +220,9 @@ impl Session {
         self.facets.set(Facets::default());
         self.selector.set_value(Selector::new(self.filter.get_untracked()));
         self.kept_chars.set_value(0);
+        self.pending.set_value(Default::default());
+        self.last_flush.set_value(now_ms());
+        self.started.set_value(now_ms());
         self.paused.set(false);
         self.status.set(LoadStatus::Loading);
         let handle = AbortHandle::new();
@@ -256,15 +268,37 @@ impl Session {
         self.rows.update(|all| all.extend(rows));
     }
 
-    fn on_batch(self, generation: u64, started: f64, batch: SplitBatch) {
+    /// Takes a batch; the rows reach the signals (and so the table, filters and counts) at
+    /// most every [`FLUSH_MS`] and at the end, so that reading is not slowed by rendering.
+    fn on_batch(self, generation: u64, batch: SplitBatch) {
         if !self.is_current(generation) {
             return;
         }
-        self.push_trajectories(batch.trajectories);
-        if !batch.errors.is_empty() {
-            self.errors.update(|all| all.extend(batch.errors));
+        let first_rows = self.rows.with_untracked(Vec::is_empty)
+            && self.pending.with_value(|p| p.0.is_empty())
+            && !batch.trajectories.is_empty();
+        self.pending.update_value(|(trajectories, errors, progress)| {
+            trajectories.extend(batch.trajectories);
+            errors.extend(batch.errors);
+            *progress = Some(batch.progress);
+        });
+        let now = now_ms();
+        if first_rows || now - self.last_flush.get_value() >= FLUSH_MS {
+            self.flush();
         }
-        let p = batch.progress;
+    }
+
+    /// Moves the pending rows, errors and progress into the signals.
+    fn flush(self) {
+        let started = self.started.get_value();
+        self.last_flush.set_value(now_ms());
+        let (trajectories, errors, progress) =
+            self.pending.try_update_value(std::mem::take).unwrap_or_default();
+        self.push_trajectories(trajectories);
+        if !errors.is_empty() {
+            self.errors.update(|all| all.extend(errors));
+        }
+        let Some(p) = progress else { return };
         self.progress.update(|progress| {
             progress.source = p.source;
             progress.rows = p.rows;
@@ -282,6 +316,7 @@ impl Session {
         if !self.is_current(generation) {
             return;
         }
+        self.flush();
         mark("trajex:stream-end");
         self.status.set(match result {
             Ok(()) => LoadStatus::Done,
@@ -296,7 +331,6 @@ impl Session {
         let client = self.client.get_value();
         start_marks();
         spawn_local(async move {
-            let started = now_ms();
             let size_split = split.clone();
             let size_client = client.clone();
             let size_handle = handle.clone();
@@ -321,7 +355,7 @@ impl Session {
                     first = false;
                     mark("trajex:first-row");
                 }
-                self.on_batch(generation, started, batch);
+                self.on_batch(generation, batch);
             };
             let result = client.stream(origin, &source, false, &handle, &mut on_batch).await;
             self.finish(generation, result.map(|_| ()), &handle);
@@ -334,7 +368,6 @@ impl Session {
         let client = self.client.get_value();
         start_marks();
         spawn_local(async move {
-            let started = now_ms();
             let source = SplitSource::Jsonl { urls: vec![url.clone()] };
             let mut first = true;
             let mut on_batch = |batch: SplitBatch| {
@@ -342,7 +375,7 @@ impl Session {
                     first = false;
                     mark("trajex:first-row");
                 }
-                self.on_batch(generation, started, batch);
+                self.on_batch(generation, batch);
             };
             let result = client
                 .stream(Origin::File { path: url }, &source, false, &handle, &mut on_batch)
@@ -357,7 +390,6 @@ impl Session {
         let (generation, handle) = self.restart(Opened::Local(names));
         start_marks();
         spawn_local(async move {
-            let started = now_ms();
             let mut kept = Vec::new();
             let mut row_idx_base = 0;
             for file in files {
@@ -384,7 +416,6 @@ impl Session {
                 mark("trajex:first-row");
                 self.on_batch(
                     generation,
-                    started,
                     SplitBatch {
                         trajectories: batch.trajectories,
                         raw: Vec::new(),
