@@ -182,6 +182,31 @@ await check('filters apply, count, and are bound to the URL', async () => {
 });
 
 let deepLink = '';
+await check('server-side filtering asks the dataset viewer (/filter, /search) for the rows', async () => {
+  const split = `dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl&${endpoints}`;
+  await fetch(`${hub.url}/__control/requests`, { method: 'DELETE' });
+  const { page, problems } = await open(`${base}/?${split}&source=server&outcome=failed`);
+  await waitLoaded(page);
+  assert.match(await text(page, 'source'), /\/filter where \("resolved"=0\)/);
+  assert.match(await text(page, 'counts'), /^0 trajectories of 0/);
+  await page.uncheck('[data-testid=filter-outcome-failed]');
+  await page.check('[data-testid=filter-outcome-resolved]');
+  await waitFor(page, () => /"resolved"=1/.test(document.querySelector('[data-testid=source]')?.textContent || ''));
+  await waitLoaded(page);
+  assert.match(await text(page, 'counts'), /^5 trajectories of 5/);
+  await page.goto(`${base}/?${split}&source=server&q=compute_importance_map`);
+  await waitLoaded(page);
+  assert.match(await text(page, 'source'), /\/search/);
+  assert.match(await text(page, 'counts'), /^1 trajectory of 1/);
+  const log = await (await fetch(`${hub.url}/__control/requests`)).json();
+  const urls = log.map((r) => r.url);
+  assert.ok(urls.some((u) => u.includes('/viewer/filter')), 'asked /filter');
+  assert.ok(urls.some((u) => u.includes('/viewer/search')), 'asked /search');
+  assert.ok(!urls.some((u) => u.includes('/resolve/')), 'did not stream the split');
+  clean(problems);
+  await page.close();
+});
+
 await check('open a trajectory: messages, timeline, diff; j/k steps and n/p rows follow the URL', async () => {
   const { page, problems } = await open(`${base}/?dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl&${endpoints}`);
   await waitLoaded(page);

@@ -271,3 +271,45 @@ fn source_choice() {
         SplitSource::ViewerRows(split.clone())
     );
 }
+
+#[test]
+fn push_down_to_the_viewer() {
+    use serde_json::json;
+    use trajex::domain::filter::FilterSet;
+    use trajex::domain::hub::push_down;
+    let info: InfoResponse = hub_fixture("info.json");
+    let features = json!({
+        "resolved": {"dtype": "int32", "_type": "Value"},
+        "language": {"dtype": "string", "_type": "Value"},
+        "messages": {"_type": "List", "feature": {}},
+    });
+    let filter = |q: &str| FilterSet::from_query(q).filter;
+    let where_of = |pd: trajex::domain::hub::PushDown| match pd.query {
+        Some(RowsQuery::Filter { where_clause, .. }) => where_clause,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        where_of(push_down(&filter("outcome=resolved&outcome=unknown&lang=go&lang=python&lang_not=o'c"), &features)),
+        "(\"resolved\"=1 OR \"resolved\"=-1) AND (\"language\"='go' OR \"language\"='python') AND \"language\"<>'o''c'"
+    );
+    let pd = push_down(&filter("outcome=failed&max_tokens=32000"), &features);
+    assert_eq!(pd.pushed, ["outcome"], "computed predicates stay in the browser");
+    assert_eq!(where_of(pd), "(\"resolved\"=0)");
+    // The info fixture's features have `resolved` too; a bool column maps to true/false.
+    assert_eq!(
+        where_of(push_down(&filter("outcome=resolved"), &info.dataset_info.features)),
+        "(\"resolved\"=1)"
+    );
+    let bools = json!([{"name": "target", "type": {"dtype": "bool", "_type": "Value"}}]);
+    assert_eq!(where_of(push_down(&filter("outcome=failed"), &bools)), "(\"target\"=false)");
+    assert_eq!(
+        push_down(&filter("outcome=unknown"), &bools).query,
+        None,
+        "no label for unknown in a bool"
+    );
+    assert_eq!(
+        push_down(&filter("q=panic"), &features).query,
+        Some(RowsQuery::Search("panic".into()))
+    );
+    assert_eq!(push_down(&filter("turns=5-"), &features).query, None);
+}

@@ -9,10 +9,12 @@
 //! `HF_ENDPOINT` convention).
 
 mod error;
+mod push_down;
 mod response;
 mod url;
 
 pub use error::{ErrorResponse, HubError, HubErrorKind, RateLimit, RetryPolicy};
+pub use push_down::{push_down, PushDown};
 pub use response::{
     parse_json, DatasetInfoResponse, Feature, HubDatasetInfo, InfoResponse, IsValidResponse,
     ParquetFile, ParquetFilesResponse, RowEntry, RowsPage, Sibling, SizeBody, SizeResponse,
@@ -166,6 +168,8 @@ pub enum SplitSource {
     },
     /// The dataset viewer's `/rows` of this split, page by page.
     ViewerRows(SplitRef),
+    /// The rows of this split the viewer selects itself (`/filter` or `/search`), page by page.
+    ViewerQuery(SplitRef, RowsQuery),
 }
 
 impl SplitSource {
@@ -177,6 +181,15 @@ impl SplitSource {
                 format!("{} parquet file(s), range requests", files.len())
             }
             SplitSource::ViewerRows(_) => "dataset viewer /rows".to_owned(),
+            SplitSource::ViewerQuery(_, RowsQuery::Filter { where_clause, .. }) => {
+                format!("dataset viewer /filter where {where_clause} (server-side; first 5 GB)")
+            }
+            SplitSource::ViewerQuery(_, RowsQuery::Search(text)) => {
+                format!("dataset viewer /search “{text}” (server-side; first 5 GB)")
+            }
+            SplitSource::ViewerQuery(split, RowsQuery::All) => {
+                SplitSource::ViewerRows(split.clone()).describe()
+            }
         }
     }
 }
@@ -194,7 +207,7 @@ pub fn forced_source(
 ) -> Option<SplitSource> {
     use crate::domain::link::SourceChoice;
     match choice {
-        SourceChoice::Rows => Some(SplitSource::ViewerRows(split.clone())),
+        SourceChoice::Rows | SourceChoice::Server => Some(SplitSource::ViewerRows(split.clone())),
         SourceChoice::Jsonl => match choose_source(
             endpoints,
             split,

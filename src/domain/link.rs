@@ -42,6 +42,8 @@ pub enum SourceChoice {
     Parquet,
     /// The dataset viewer's `/rows`.
     Rows,
+    /// The dataset viewer's `/filter` or `/search`, with what the filter can push down.
+    Server,
 }
 
 impl SourceChoice {
@@ -51,12 +53,13 @@ impl SourceChoice {
             SourceChoice::Jsonl => "jsonl",
             SourceChoice::Parquet => "parquet",
             SourceChoice::Rows => "rows",
+            SourceChoice::Server => "server",
         }
     }
 
     /// Parses `jsonl`, `parquet` or `rows`.
     pub fn parse(text: &str) -> Option<SourceChoice> {
-        [SourceChoice::Jsonl, SourceChoice::Parquet, SourceChoice::Rows]
+        [SourceChoice::Jsonl, SourceChoice::Parquet, SourceChoice::Rows, SourceChoice::Server]
             .into_iter()
             .find(|c| c.as_str() == text)
     }

@@ -343,7 +343,8 @@ impl HubClient {
                     reader.parquet_file(file).await?;
                 }
             }
-            SplitSource::ViewerRows(split) => reader.viewer_rows(split).await?,
+            SplitSource::ViewerRows(split) => reader.viewer_rows(split, &RowsQuery::All).await?,
+            SplitSource::ViewerQuery(split, query) => reader.viewer_rows(split, query).await?,
         }
         let progress = reader.progress.clone();
         (reader.on_batch)(SplitBatch { progress: progress.clone(), ..Default::default() });
@@ -574,12 +575,12 @@ impl SplitReader<'_> {
         Ok(fetched)
     }
 
-    /// Pages through the viewer's `/rows`.
-    async fn viewer_rows(&mut self, split: &SplitRef) -> Result<(), HubError> {
+    /// Pages through the viewer's `/rows` (or `/filter`, `/search` for a query).
+    async fn viewer_rows(&mut self, split: &SplitRef, query: &RowsQuery) -> Result<(), HubError> {
         let mut offset = 0;
         loop {
             self.abort.wait_while_paused().await;
-            let url = self.client.endpoints.rows(split, &RowsQuery::All, offset, ROWS_PAGE);
+            let url = self.client.endpoints.rows(split, query, offset, ROWS_PAGE);
             let mut waits = Vec::new();
             let fetched = self
                 .client

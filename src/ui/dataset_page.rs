@@ -14,6 +14,7 @@ use leptos::task::spawn_local;
 
 use crate::domain::export::{ExportFormat, SftOptions};
 use crate::domain::hub::{DatasetId, SplitRef};
+use crate::domain::link::SourceChoice;
 use crate::domain::trajectory::Trajectory;
 use crate::net::AbortHandle;
 use crate::ui::filter_panel::FilterPanel;
@@ -90,9 +91,20 @@ pub fn DatasetPage() -> impl IntoView {
     // Read the split (or file) unless a deep link to a row asks to show that row first.
     let deep_link_first =
         RwSignal::new(link.with_untracked(|l| l.row.is_some() && l.dataset.is_some()));
+    // What the split was last read with: a new source choice, or a new filter while the
+    // dataset viewer filters, reads it again.
+    let read_with = StoredValue::new(None::<(SplitRef, Option<SourceChoice>, String)>);
     Effect::new(move |_| {
         let file = link.with(|l| l.file.clone());
         let split = split_ref.get();
+        let source = link.with(|l| l.source);
+        let server_filter = link.with(|l| {
+            if l.source == Some(SourceChoice::Server) {
+                l.filter.to_query()
+            } else {
+                String::new()
+            }
+        });
         let wants_table = !deep_link_first.get();
         let opened = session.opened.get_untracked();
         match (file, split) {
@@ -109,9 +121,15 @@ pub fn DatasetPage() -> impl IntoView {
                     Err(error) => page_error.set(Some(error.to_string())),
                 }
             }
-            (None, Some(split)) if wants_table && opened != Opened::Split(split.clone()) => {
-                state.remember(&split.dataset);
-                session.open_split(split, link.with_untracked(|l| l.source));
+            (None, Some(split)) if wants_table => {
+                let key = (split.clone(), source, server_filter);
+                let same = opened == Opened::Split(split.clone())
+                    && read_with.with_value(|k| k.as_ref() == Some(&key));
+                if !same {
+                    read_with.set_value(Some(key));
+                    state.remember(&split.dataset);
+                    session.open_split(split, source);
+                }
             }
             _ => {}
         }
@@ -244,6 +262,15 @@ pub fn DatasetPage() -> impl IntoView {
         });
     };
     let row_open = move || link.with(|l| l.row.is_some());
+    let on_pick_source = move |ev: ev::Event| {
+        let choice = SourceChoice::parse(&event_target_value(&ev));
+        deep_link_first.set(false);
+        state.navigate(true, |l| l.source = choice);
+    };
+    let source_option = move |value: &'static str, label: &'static str| {
+        let selected = move || link.with(|l| l.source.map_or("", |s| s.as_str()) == value);
+        view! { <option value=value selected=selected>{label}</option> }
+    };
 
     view! {
         <section class="tx-dataset" data-testid="dataset-page">
@@ -267,6 +294,18 @@ pub fn DatasetPage() -> impl IntoView {
                                     })
                                     .collect_view()
                             }}
+                        </select>
+                    </label>
+                </Show>
+                <Show when=move || link.with(|l| l.dataset.is_some())>
+                    <label class="tx-dataset__picker" title="How rows are read; server-side filtering asks the dataset viewer for the rows matching the outcome and language filters">
+                        <span class="tx-muted">"read"</span>
+                        <select class="tx-input" data-testid="source-picker" on:change=on_pick_source>
+                            {source_option("", "automatically")}
+                            {source_option("jsonl", "JSONL files")}
+                            {source_option("parquet", "Parquet files")}
+                            {source_option("rows", "viewer /rows")}
+                            {source_option("server", "filtered by the viewer")}
                         </select>
                     </label>
                 </Show>

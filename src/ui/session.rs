@@ -16,7 +16,7 @@ use crate::domain::export::{
     sft_record, ExportCounts, ExportFormat, ExportSource, Manifest, SftOptions,
 };
 use crate::domain::filter::{language_of, FilterSet, Selector, Verdict};
-use crate::domain::hub::{HubError, RowsQuery, SplitRef, SplitSource};
+use crate::domain::hub::{push_down, HubError, RowsQuery, SplitRef, SplitSource};
 use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
 use crate::domain::parquet;
@@ -343,9 +343,30 @@ impl Session {
                     }
                 }
             });
-            let source = match client.source_with(&split, choice, &handle).await {
-                Ok(source) => source,
-                Err(error) => return self.finish(generation, Err(error), &handle),
+            let source = if choice == Some(SourceChoice::Server) {
+                // The viewer selects the rows; the rest of the filter applies in the browser.
+                let filter = self.filter.get_untracked();
+                let features = match client.info(&split.dataset, &split.config, &handle).await {
+                    Ok(info) => info.dataset_info.features,
+                    Err(error) => return self.finish(generation, Err(error), &handle),
+                };
+                match push_down(&filter, &features).query {
+                    Some(query) => SplitSource::ViewerQuery(split.clone(), query),
+                    None => {
+                        self.progress.update(|p| {
+                            p.notice = Some(
+                                "nothing in this filter can be asked of the dataset viewer: reading every row"
+                                    .into(),
+                            )
+                        });
+                        SplitSource::ViewerRows(split.clone())
+                    }
+                }
+            } else {
+                match client.source_with(&split, choice, &handle).await {
+                    Ok(source) => source,
+                    Err(error) => return self.finish(generation, Err(error), &handle),
+                }
             };
             self.progress.update(|p| p.source = source.describe());
             let origin = split_origin(&split);
