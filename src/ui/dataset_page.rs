@@ -118,7 +118,7 @@ pub fn DatasetPage() -> impl IntoView {
             (Some(file), _) if opened != Opened::File(file.clone()) => {
                 match crate::net::check_url(&file) {
                     Ok(()) => session.open_file(file),
-                    Err(error) => page_error.set(Some(error.to_string())),
+                    Err(message) => page_error.set(Some(message)),
                 }
             }
             (None, Some(split)) if wants_table => {

@@ -23,7 +23,10 @@ use crate::domain::parquet;
 use crate::domain::stream::{decode_document, DecodedRow};
 use crate::domain::trajectory::{Origin, Trajectory};
 use crate::domain::TrajectoryMetrics;
-use crate::net::{mark, now_ms, AbortHandle, HubClient, SplitBatch, SplitProgress};
+use crate::net::{
+    mark, now_ms, AbortHandle, HubClient, SplitBatch, SplitProgress, MARK_FIRST_ROW,
+    MARK_STREAM_END, MARK_STREAM_START,
+};
 use crate::ui::browser;
 
 /// Milliseconds between two updates of the page while rows arrive.
@@ -317,7 +320,7 @@ impl Session {
             return;
         }
         self.flush();
-        mark("trajex:stream-end");
+        mark(MARK_STREAM_END);
         self.status.set(match result {
             Ok(()) => LoadStatus::Done,
             Err(_) if handle.is_aborted() => LoadStatus::Stopped,
@@ -374,7 +377,7 @@ impl Session {
             let mut on_batch = |batch: SplitBatch| {
                 if first && !batch.trajectories.is_empty() {
                     first = false;
-                    mark("trajex:first-row");
+                    mark(MARK_FIRST_ROW);
                 }
                 self.on_batch(generation, batch);
             };
@@ -394,7 +397,7 @@ impl Session {
             let mut on_batch = |batch: SplitBatch| {
                 if first && !batch.trajectories.is_empty() {
                     first = false;
-                    mark("trajex:first-row");
+                    mark(MARK_FIRST_ROW);
                 }
                 self.on_batch(generation, batch);
             };
@@ -434,7 +437,7 @@ impl Session {
                 progress.rows += batch.trajectories.len() as u64;
                 progress.errors += batch.errors.len() as u64;
                 progress.bytes += data.len() as u64;
-                mark("trajex:first-row");
+                mark(MARK_FIRST_ROW);
                 self.on_batch(
                     generation,
                     SplitBatch {
@@ -703,6 +706,6 @@ fn decode_local(name: &str, data: &[u8], row_idx_base: u64) -> SplitBatch {
 }
 
 fn start_marks() {
-    crate::net::clear_marks(&["trajex:stream-start", "trajex:first-row", "trajex:stream-end"]);
-    mark("trajex:stream-start");
+    crate::net::clear_marks(&[MARK_STREAM_START, MARK_FIRST_ROW, MARK_STREAM_END]);
+    mark(MARK_STREAM_START);
 }
