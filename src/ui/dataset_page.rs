@@ -108,13 +108,14 @@ pub fn DatasetPage() -> impl IntoView {
         let wants_table = !deep_link_first.get();
         let opened = session.opened.get_untracked();
         match (file, split) {
-            (Some(file), _) if file.starts_with("local:") => {
-                if !matches!(opened, Opened::Local(_)) {
-                    page_error.set(Some(
-                        "local files are read in the browser only and are gone after a reload: open them again from the start page".into(),
-                    ));
-                }
+            (Some(file), _)
+                if file.starts_with("local:") && !matches!(opened, Opened::Local(_)) =>
+            {
+                page_error.set(Some(
+                    "local files are read in the browser only and are gone after a reload: open them again from the start page".into(),
+                ));
             }
+            (Some(file), _) if file.starts_with("local:") => {}
             (Some(file), _) if opened != Opened::File(file.clone()) => {
                 match crate::net::check_url(&file) {
                     Ok(()) => session.open_file(file),

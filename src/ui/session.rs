@@ -29,6 +29,9 @@ use crate::net::{
 };
 use crate::ui::browser;
 
+/// What was read but not yet shown: rows, row errors, the latest progress.
+type Pending = (Vec<Trajectory>, Vec<(u64, String)>, Option<SplitProgress>);
+
 /// Milliseconds between two updates of the page while rows arrive.
 pub const FLUSH_MS: f64 = 100.0;
 
@@ -142,7 +145,7 @@ pub struct Session {
     abort: StoredValue<Option<AbortHandle>, LocalStorage>,
     generation: StoredValue<u64>,
     kept_chars: StoredValue<usize>,
-    pending: StoredValue<(Vec<Trajectory>, Vec<(u64, String)>, Option<SplitProgress>)>,
+    pending: StoredValue<Pending>,
     last_flush: StoredValue<f64>,
     started: StoredValue<f64>,
     selector: StoredValue<Selector>,
