@@ -7,21 +7,11 @@ mod common;
 use trajex::domain::aggregate::DatasetSummary;
 use trajex::domain::TrajectoryMetrics;
 
-const FIXTURES: [&str; 7] = [
-    "open_swe_traces/openhands_swegym.jsonl",
-    "real/swegym_openhands_sampled_trajectories.jsonl",
-    "real/nebius_swe_agent_trajectories.jsonl",
-    "real/swe_smith_trajectories.jsonl",
-    "real/swe_play_trajectories_xml_calls.jsonl",
-    "real/sweagent_traj_files.jsonl",
-    "real/mini_swe_agent_traj.jsonl",
-];
-
 #[test]
 fn summary_over_every_fixture() {
     let mut summary = DatasetSummary::default();
     let mut n_tool_calls = 0u64;
-    for file in FIXTURES {
+    for file in common::FIXTURES {
         for trajectory in common::trajectories(file) {
             let metrics = TrajectoryMetrics::of(&trajectory);
             n_tool_calls += metrics.n_tool_calls as u64;

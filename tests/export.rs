@@ -10,19 +10,9 @@ use trajex::domain::export::{sft_record, ExportCounts, SftOptions};
 use trajex::domain::normalize::normalize;
 use trajex::domain::trajectory::{Outcome, SourceRef};
 
-const FIXTURES: [&str; 7] = [
-    "open_swe_traces/openhands_swegym.jsonl",
-    "real/swegym_openhands_sampled_trajectories.jsonl",
-    "real/nebius_swe_agent_trajectories.jsonl",
-    "real/swe_smith_trajectories.jsonl",
-    "real/swe_play_trajectories_xml_calls.jsonl",
-    "real/sweagent_traj_files.jsonl",
-    "real/mini_swe_agent_traj.jsonl",
-];
-
 #[test]
 fn sft_records_of_every_fixture_reread_as_the_trajectory() {
-    for file in FIXTURES {
+    for file in common::FIXTURES {
         for trajectory in common::trajectories(file) {
             let record = sft_record(&trajectory, SftOptions::default()).unwrap();
             // Written as a line and read back, as `datasets` would.

@@ -407,6 +407,19 @@ impl SplitReader<'_> {
         (self.on_batch)(batch);
     }
 
+    /// GETs with the client's retries, noting each wait in the progress.
+    async fn get(&mut self, url: &str, range: Option<&str>) -> Result<Fetched, HubError> {
+        let mut waits = Vec::new();
+        let fetched = self
+            .client
+            .get(url, range, self.abort, &mut |error, delay| waits.push((error.clone(), delay)))
+            .await;
+        for (error, delay) in &waits {
+            Self::note_wait(&mut self.progress, error, *delay);
+        }
+        fetched
+    }
+
     fn note_wait(progress: &mut SplitProgress, error: &HubError, delay_ms: u64) {
         progress.retries += 1;
         progress.notice =
@@ -421,17 +434,7 @@ impl SplitReader<'_> {
         loop {
             let offset = decoder.resume_offset();
             let range = (offset > 0).then(|| format!("bytes={offset}-"));
-            let mut waits = Vec::new();
-            let fetched = self
-                .client
-                .get(url, range.as_deref(), self.abort, &mut |error, delay| {
-                    waits.push((error.clone(), delay))
-                })
-                .await;
-            for (error, delay) in &waits {
-                Self::note_wait(&mut self.progress, error, *delay);
-            }
-            let fetched = fetched?;
+            let fetched = self.get(url, range.as_deref()).await?;
             // A server that ignores the range sends the file from its start: skip what we have.
             let mut skip = if offset > 0 && fetched.status != 206 { offset } else { 0 };
             let Some(body) = fetched.response.body() else {
@@ -555,17 +558,7 @@ impl SplitReader<'_> {
     }
 
     async fn fetch_range(&mut self, url: &str, range: &str) -> Result<Fetched, HubError> {
-        let mut waits = Vec::new();
-        let fetched = self
-            .client
-            .get(url, Some(range), self.abort, &mut |error, delay| {
-                waits.push((error.clone(), delay))
-            })
-            .await;
-        for (error, delay) in &waits {
-            Self::note_wait(&mut self.progress, error, *delay);
-        }
-        let fetched = fetched?;
+        let fetched = self.get(url, Some(range)).await?;
         if fetched.status != 206 {
             return Err(HubError::network(
                 url,
@@ -581,15 +574,7 @@ impl SplitReader<'_> {
         loop {
             self.abort.wait_while_paused().await;
             let url = self.client.endpoints.rows(split, query, offset, ROWS_PAGE);
-            let mut waits = Vec::new();
-            let fetched = self
-                .client
-                .get(&url, None, self.abort, &mut |error, delay| waits.push((error.clone(), delay)))
-                .await;
-            for (error, delay) in &waits {
-                Self::note_wait(&mut self.progress, error, *delay);
-            }
-            let body = fetched?.bytes(&url).await?;
+            let body = self.get(&url, None).await?.bytes(&url).await?;
             self.progress.bytes += body.len() as u64;
             let page: RowsPage = parse_json(&body, &url)?;
             self.progress.total_rows = page.num_rows_total;

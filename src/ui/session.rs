@@ -288,6 +288,9 @@ impl Session {
             errors.extend(batch.errors);
             *progress = Some(batch.progress);
         });
+        if first_rows {
+            mark(MARK_FIRST_ROW);
+        }
         let now = now_ms();
         if first_rows || now - self.last_flush.get_value() >= FLUSH_MS {
             self.flush();
@@ -376,14 +379,7 @@ impl Session {
             };
             self.progress.update(|p| p.source = source.describe());
             let origin = split_origin(&split);
-            let mut first = true;
-            let mut on_batch = |batch: SplitBatch| {
-                if first && !batch.trajectories.is_empty() {
-                    first = false;
-                    mark(MARK_FIRST_ROW);
-                }
-                self.on_batch(generation, batch);
-            };
+            let mut on_batch = |batch: SplitBatch| self.on_batch(generation, batch);
             let result = client.stream(origin, &source, false, &handle, &mut on_batch).await;
             self.finish(generation, result.map(|_| ()), &handle);
         });
@@ -396,14 +392,7 @@ impl Session {
         start_marks();
         spawn_local(async move {
             let source = SplitSource::Jsonl { urls: vec![url.clone()] };
-            let mut first = true;
-            let mut on_batch = |batch: SplitBatch| {
-                if first && !batch.trajectories.is_empty() {
-                    first = false;
-                    mark(MARK_FIRST_ROW);
-                }
-                self.on_batch(generation, batch);
-            };
+            let mut on_batch = |batch: SplitBatch| self.on_batch(generation, batch);
             let result = client
                 .stream(Origin::File { path: url }, &source, false, &handle, &mut on_batch)
                 .await;
@@ -440,7 +429,6 @@ impl Session {
                 progress.rows += batch.trajectories.len() as u64;
                 progress.errors += batch.errors.len() as u64;
                 progress.bytes += data.len() as u64;
-                mark(MARK_FIRST_ROW);
                 self.on_batch(
                     generation,
                     SplitBatch {

@@ -8,6 +8,17 @@ use trajex::domain::normalize::normalize_decoded;
 use trajex::domain::stream::decode_document;
 use trajex::domain::trajectory::{Origin, Trajectory};
 
+/// Every trajectory fixture file, one per source format.
+pub const FIXTURES: [&str; 7] = [
+    "open_swe_traces/openhands_swegym.jsonl",
+    "real/swegym_openhands_sampled_trajectories.jsonl",
+    "real/nebius_swe_agent_trajectories.jsonl",
+    "real/swe_smith_trajectories.jsonl",
+    "real/swe_play_trajectories_xml_calls.jsonl",
+    "real/sweagent_traj_files.jsonl",
+    "real/mini_swe_agent_traj.jsonl",
+];
+
 /// Path of a file under `tests/fixtures`.
 pub fn fixture_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
