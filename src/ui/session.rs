@@ -11,7 +11,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::domain::aggregate::OutcomeCounts;
+use crate::domain::aggregate::{DatasetSummary, OutcomeCounts};
 use crate::domain::export::{
     sft_record, ExportCounts, ExportFormat, ExportSource, Manifest, SftOptions,
 };
@@ -106,6 +106,8 @@ pub struct Selection {
     pub outcomes: OutcomeCounts,
     /// Rows judged so far (count).
     pub judged: usize,
+    /// Aggregates of the passing rows (what the charts draw).
+    pub summary: DatasetSummary,
 }
 
 /// Values seen in the rows read so far, for the filter panel's lists (count of rows each).
@@ -205,6 +207,9 @@ impl Session {
             }
         });
         self.selection.update(|selection| {
+            for &idx in &passing {
+                selection.summary.add(&rows[idx].trajectory, &rows[idx].metrics);
+            }
             selection.passing.extend(passing);
             selection.outcomes.resolved += outcomes.resolved;
             selection.outcomes.failed += outcomes.failed;
