@@ -39,6 +39,9 @@ fn summary_over_every_fixture() {
     // Patches: SWE-Play rows have none, two SWE-smith patches are empty.
     assert_eq!(summary.n_with_patch, 28 - 5 - 2);
     assert_eq!(summary.patch_lines.n, summary.n_with_patch);
+    assert_eq!(summary.patch_files.n, summary.n_with_patch);
+    // Every file of every patch is counted once under its extension.
+    assert_eq!(summary.patch_files.sum, summary.patch_extensions.values().sum::<u64>());
     assert!(summary.patch_extensions["py"] > 0);
     let bins = summary.tokens.bins();
     assert_eq!(bins.iter().map(|b| b.count).sum::<u64>(), 28);

@@ -57,6 +57,11 @@ fn notebook_filters_on_open_swe_traces_rows() {
     let lines = row0.n_changed_lines() as u64;
     assert!(passing(&format!("patch_lines={lines}-{lines}"), &rows).contains(&0));
     assert!(!passing(&format!("patch_lines={}-", lines + 1), &rows).contains(&0));
+    // A token range (what a click on a token-histogram bin sets): both ends count.
+    let expected: Vec<usize> = (0..5).filter(|&i| tokens[i] >= budget).collect();
+    assert_eq!(passing(&format!("tokens={budget}-"), &rows), expected);
+    assert_eq!(passing(&format!("tokens={budget}-{budget}"), &rows), [0]);
+    assert_eq!(filter(&format!("tokens={budget}-")).summary(), format!("≥ {budget} tokens"));
 }
 
 #[test]
@@ -148,6 +153,7 @@ fn filter_strategy() -> impl Strategy<Value = FilterSet> {
             range_strategy(),
             range_strategy(),
             range_strategy(),
+            range_strategy(),
         ),
         (lower_sets(), lower_sets(), prop::option::of(0u64..1000), sets(), sets()),
         (
@@ -166,6 +172,7 @@ fn filter_strategy() -> impl Strategy<Value = FilterSet> {
             patch_files: a.4,
             turns: a.5,
             tool_calls: a.6,
+            tokens: a.7,
             languages: b.0,
             exclude_languages: b.1,
             language_cap: b.2,

@@ -142,6 +142,8 @@ pub struct DatasetSummary {
     pub tokens: Histogram,
     /// Added + removed lines of the final patch, over trajectories with a patch (lines).
     pub patch_lines: Histogram,
+    /// Files changed by the final patch, over trajectories with a patch (files).
+    pub patch_files: Histogram,
     /// Tool calls per tool name, over all trajectories (calls).
     pub tool_calls_by_name: BTreeMap<String, u64>,
     /// Trajectories per language (`unknown` when none is known).
@@ -192,6 +194,7 @@ impl DatasetSummary {
         if let Some(patch) = metrics.final_patch.as_ref().filter(|p| !p.is_empty) {
             self.n_with_patch += 1;
             self.patch_lines.add(patch.n_changed_lines() as u64);
+            self.patch_files.add(patch.stats.n_files as u64);
             self.n_touching_tests += u64::from(patch.stats.touches_tests);
             for (extension, n) in &patch.stats.extensions {
                 *self.patch_extensions.entry(extension.clone()).or_default() += *n as u64;

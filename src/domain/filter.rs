@@ -78,6 +78,9 @@ pub struct FilterSet {
     pub outcomes: BTreeSet<Outcome>,
     /// `max_tokens`: token budget (tokens), on [`TrajectoryMetrics::tokens`].
     pub max_tokens: Option<u64>,
+    /// `tokens`: a range of tokens (tokens), on [`TrajectoryMetrics::tokens`]; what a click on
+    /// a bin of the token histogram sets.
+    pub tokens: Range,
     /// `patch`: `yes` for a present, non-empty final patch, `no` for none or empty.
     pub has_patch: Option<bool>,
     /// `patch_lines`: added + removed lines of the final patch (lines).
@@ -117,7 +120,7 @@ pub struct FilterSet {
 pub enum Rejection {
     /// `outcome`.
     Outcome,
-    /// `max_tokens`.
+    /// `max_tokens` or `tokens`.
     Tokens,
     /// `patch`.
     Patch,
@@ -179,10 +182,11 @@ pub struct ParsedFilter {
 }
 
 /// The keys [`FilterSet`] reads and writes, in the order it writes them.
-pub const FILTER_KEYS: [&str; 17] = [
+pub const FILTER_KEYS: [&str; 18] = [
     "outcome",
     "max_tokens",
     "patch",
+    "tokens",
     "patch_lines",
     "patch_files",
     "turns",
@@ -227,7 +231,9 @@ impl FilterSet {
             self.outcomes.is_empty() || self.outcomes.contains(&trajectory.outcome),
             Rejection::Outcome,
         )?;
-        fail(self.max_tokens.is_none_or(|max| metrics.tokens() as u64 <= max), Rejection::Tokens)?;
+        let tokens = metrics.tokens() as u64;
+        fail(self.max_tokens.is_none_or(|max| tokens <= max), Rejection::Tokens)?;
+        fail(self.tokens.contains(tokens), Rejection::Tokens)?;
         let patch = metrics.final_patch.as_ref();
         let has_patch = patch.is_some_and(|p| !p.is_empty);
         fail(self.has_patch.is_none_or(|want| want == has_patch), Rejection::Patch)?;
@@ -289,6 +295,7 @@ impl FilterSet {
             out.append_pair("patch", yes_no(want));
         }
         for (key, range) in [
+            ("tokens", self.tokens),
             ("patch_lines", self.patch_lines),
             ("patch_files", self.patch_files),
             ("turns", self.turns),
@@ -356,15 +363,18 @@ impl FilterSet {
                     Some(want) => filter.touches_tests = Some(want),
                     None => error("expected yes or no"),
                 },
-                "patch_lines" | "patch_files" | "turns" | "tool_calls" => match range(&value) {
-                    Some(r) => match key.as_ref() {
-                        "patch_lines" => filter.patch_lines = r,
-                        "patch_files" => filter.patch_files = r,
-                        "turns" => filter.turns = r,
-                        _ => filter.tool_calls = r,
-                    },
-                    None => error("expected a range MIN-MAX, MIN- or -MAX"),
-                },
+                "tokens" | "patch_lines" | "patch_files" | "turns" | "tool_calls" => {
+                    match range(&value) {
+                        Some(r) => match key.as_ref() {
+                            "tokens" => filter.tokens = r,
+                            "patch_lines" => filter.patch_lines = r,
+                            "patch_files" => filter.patch_files = r,
+                            "turns" => filter.turns = r,
+                            _ => filter.tool_calls = r,
+                        },
+                        None => error("expected a range MIN-MAX, MIN- or -MAX"),
+                    }
+                }
                 "lang" => {
                     filter.languages.insert(value.trim().to_lowercase());
                 }
@@ -400,6 +410,9 @@ impl FilterSet {
         }
         if let Some(max) = self.max_tokens {
             parts.push(format!("≤ {max} tokens"));
+        }
+        if !self.tokens.is_any() {
+            parts.push(self.tokens.describe("tokens"));
         }
         if !self.languages.is_empty() {
             parts.push(or_list(&self.languages));
