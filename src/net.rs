@@ -2,15 +2,18 @@
 //!
 //! [`HubClient`] (in `hub`) reads Hugging Face datasets and JSONL files at any URL: JSON calls,
 //! streaming bodies, range requests, retries. [`AbortHandle`] cancels and pauses what a client
-//! reads. [`check_url`] says which URLs the page agrees to fetch. The Performance API marks
+//! reads. [`model_file`] gets a model repo's files (tokenizer) through Cache Storage.
+//! [`check_url`] says which URLs the page agrees to fetch. The Performance API marks
 //! [`MARK_STREAM_START`], [`MARK_FIRST_ROW`] and [`MARK_STREAM_END`] time a reading, so
 //! benchmarks can read them from outside. Nothing here knows about the UI.
 
 mod hub;
+mod model;
 
 use wasm_bindgen::{JsCast, JsValue};
 
 pub use hub::{sleep_ms, HubClient, SplitBatch, SplitProgress, ROWS_PAGE};
+pub use model::{clear_model_cache, model_file, FileOrigin, MODEL_CACHE};
 
 /// Performance mark set when reading starts.
 pub const MARK_STREAM_START: &str = "trajex:stream-start";

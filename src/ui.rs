@@ -12,6 +12,7 @@ pub mod browser;
 mod dataset_page;
 mod filter_panel;
 mod format;
+pub mod model;
 mod progress;
 mod session;
 mod start_page;
@@ -25,6 +26,7 @@ use crate::domain::hub::DatasetId;
 use crate::domain::link::PageLink;
 use crate::net::HubClient;
 
+pub use model::{ModelState, ModelStatus};
 pub use session::{LoadStatus, Opened, Row, Session};
 
 /// Session-storage key of the Hugging Face token (kept for this tab only, never in a URL).
@@ -96,6 +98,8 @@ pub fn App() -> impl IntoView {
     );
     let state = AppState { link, session, theme };
     provide_context(state);
+    let model = ModelState::new(link, link.with_untracked(|l| l.tokenizer.clone()));
+    provide_context(model);
 
     Effect::new(move |_| browser::apply_theme(&theme.get()));
     // The filter in force follows the link.

@@ -3,7 +3,8 @@
 //!
 //! Keys: `dataset` (a Hub dataset id) or `file` (a JSONL URL), `config`, `split`, `row` (a row
 //! index), `step` (a message index in the opened trajectory), the filter keys of
-//! [`FilterSet`](crate::domain::filter::FilterSet), and `endpoint` / `viewer_endpoint` when the
+//! [`FilterSet`](crate::domain::filter::FilterSet), `tokenizer` (the model whose tokenizer
+//! counts exact tokens, when not the default), and `endpoint` / `viewer_endpoint` when the
 //! services are overridden (see [`Endpoints`]).
 
 use crate::domain::filter::FilterSet;
@@ -31,6 +32,9 @@ pub struct PageLink {
     /// How to read the split, when the user chose (`jsonl`, `parquet`, `rows`); automatic
     /// otherwise.
     pub source: Option<SourceChoice>,
+    /// The Hub model id whose tokenizer counts exact tokens (`tokenizer=`), when not the
+    /// default (`domain::tokens::DEFAULT_MODEL`).
+    pub tokenizer: Option<String>,
 }
 
 /// A way to read a split, chosen by the user instead of automatically.
@@ -66,7 +70,7 @@ impl SourceChoice {
 }
 
 /// Non-filter keys, in the order they are written.
-const PAGE_KEYS: [&str; 10] = [
+const PAGE_KEYS: [&str; 11] = [
     "dataset",
     "file",
     "config",
@@ -74,6 +78,7 @@ const PAGE_KEYS: [&str; 10] = [
     "row",
     "step",
     "source",
+    "tokenizer",
     "endpoint",
     "viewer_endpoint",
     "token",
@@ -100,6 +105,7 @@ impl PageLink {
                 "row" => link.row = value.parse().ok(),
                 "step" => link.step = value.parse().ok(),
                 "source" => link.source = SourceChoice::parse(&value),
+                "tokenizer" => link.tokenizer = Some(value),
                 _ => {}
             }
         }
@@ -120,6 +126,7 @@ impl PageLink {
             ("row", row.as_ref()),
             ("step", step.as_ref()),
             ("source", source.as_ref()),
+            ("tokenizer", self.tokenizer.as_ref()),
         ] {
             if let Some(value) = value {
                 out.append_pair(key, value);

@@ -6,7 +6,8 @@
 //! Rules (documented here because they are guesses about free text):
 //! - **Estimated tokens** (`est_tokens`): every character the model reads or writes (content,
 //!   reasoning, tool-call arguments) divided by 4, rounded up, the rule of thumb of the
-//!   Open-SWE-Traces curation notebook. Exact counts come from the model's tokenizer.
+//!   Open-SWE-Traces curation notebook. Exact counts come from the model's tokenizer
+//!   (`exact_tokens`, see `domain::tokens`) and take the estimate's place in `tokens()`.
 //! - **Tool errors** (`n_tool_errors`): a tool result that reports a non-zero exit code
 //!   (`exit code N` in the last 256 bytes, where OpenHands prints it;
 //!   `<returncode>N</returncode>` in the first 64 bytes, where mini-swe-agent puts it), starts with `ERROR:` (OpenHands editor errors, also after an
@@ -51,6 +52,11 @@ pub struct TrajectoryMetrics {
     pub n_tool_errors: usize,
     /// Estimated tokens (tokens): all characters / 4, rounded up; see the module doc.
     pub est_tokens: usize,
+    /// Exact tokens (tokens) of the trajectory's counted text (`domain::tokens::trajectory_text`)
+    /// by the tokenizer of the model `exact_tokenizer`, once counted; `None` until then.
+    pub exact_tokens: Option<usize>,
+    /// The Hub model id whose tokenizer counted `exact_tokens`.
+    pub exact_tokenizer: Option<std::sync::Arc<str>>,
     /// Whether the agent finished by itself (finish/submit call or exit status).
     pub finished: bool,
     /// Figures of the final patch, when the trajectory has one.
@@ -144,10 +150,22 @@ impl TrajectoryMetrics {
         self.chars_by_role[role_index(role)]
     }
 
-    /// The token count that filters and charts use (tokens): today the estimate `est_tokens`;
-    /// exact counts from the model's tokenizer will take its place when they are known.
+    /// The token count that filters and charts use (tokens): the exact count by the model's
+    /// tokenizer when known, else the estimate `est_tokens`; [`TrajectoryMetrics::tokens_are_exact`]
+    /// says which.
     pub fn tokens(&self) -> usize {
-        self.est_tokens
+        self.exact_tokens.unwrap_or(self.est_tokens)
+    }
+
+    /// Whether [`TrajectoryMetrics::tokens`] is an exact count (and by which model's tokenizer).
+    pub fn tokens_are_exact(&self) -> Option<&str> {
+        self.exact_tokens.and(self.exact_tokenizer.as_deref())
+    }
+
+    /// Records an exact count (tokens) by `model`'s tokenizer.
+    pub fn set_exact_tokens(&mut self, tokens: usize, model: std::sync::Arc<str>) {
+        self.exact_tokens = Some(tokens);
+        self.exact_tokenizer = Some(model);
     }
 
     /// Every character of the conversation: content, reasoning and tool-call arguments (chars).

@@ -202,6 +202,13 @@ impl HubClient {
         parse_json(&body, url)
     }
 
+    /// The whole body of a file at `url` (a resolve URL of a dataset or model repo), with the
+    /// client's retries and token rules.
+    pub async fn file_bytes(&self, url: &str, abort: &AbortHandle) -> Result<Vec<u8>, HubError> {
+        let fetched = self.get(url, None, abort, &mut |_, _| {}).await?;
+        fetched.bytes(url).await
+    }
+
     /// The dataset's (config, split) pairs (`/splits`).
     pub async fn splits(
         &self,

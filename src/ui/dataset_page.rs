@@ -319,6 +319,7 @@ pub fn DatasetPage() -> impl IntoView {
                 fallback=move || {
                     view! {
                         <ProgressLine session=session />
+                        <crate::ui::model::TokenizerControl />
                         <div class="tx-dataset__body">
                             <FilterPanel />
                             <div class="tx-dataset__main">

@@ -206,7 +206,12 @@ pub fn FilterPanel() -> impl IntoView {
                         change(&|f| f.max_tokens = value)
                     }
                 />
-                <p class="tx-muted tx-filters__note">"estimated: characters / 4"</p>
+                <p class="tx-muted tx-filters__note" data-testid="token-basis">
+                    {move || {
+                        let label = crate::ui::model::tokens_label(state.session);
+                        if label.ends_with("(estimated)") { format!("{label}: characters / 4") } else { label }
+                    }}
+                </p>
             </fieldset>
             <fieldset class="tx-filters__group">
                 <legend>"Patch"</legend>

@@ -457,6 +457,28 @@ impl Session {
         });
     }
 
+    /// Records exact token counts, `(row index, the row's trajectory when counted, tokens)`, by
+    /// `model`'s tokenizer: each row's metrics take the count (rows replaced since, by opening
+    /// another source, are left alone). The selection is judged again from the first row, as
+    /// the filter's reset does, since the token budget and the token histogram read these
+    /// counts; the old selection stays shown until the new one is ready.
+    pub fn set_exact_tokens(self, counts: Vec<(usize, Arc<Trajectory>, usize)>, model: Arc<str>) {
+        if counts.is_empty() {
+            return;
+        }
+        self.selector.set_value(Selector::new(self.filter.get_untracked()));
+        self.selection.update_untracked(|selection| *selection = Selection::default());
+        self.rows.update(|rows| {
+            for (idx, trajectory, tokens) in counts {
+                if let Some(row) = rows.get_mut(idx) {
+                    if Arc::ptr_eq(&row.trajectory, &trajectory) {
+                        Arc::make_mut(&mut row.metrics).set_exact_tokens(tokens, Arc::clone(&model));
+                    }
+                }
+            }
+        });
+    }
+
     /// Stops reading; the rows read so far stay.
     pub fn stop(self) {
         let _ = self.abort.try_with_value(|handle| {

@@ -103,14 +103,25 @@ pub fn TrajectoryTable() -> impl IntoView {
         } else {
             "tx-grid__cell tx-grid__sort"
         };
+        // The tokens column says whether it shows exact counts or the estimate.
+        let basis = move || {
+            (key == SortKey::Tokens).then(|| crate::ui::model::tokens_label(session))
+        };
+        let suffix = move || match basis() {
+            Some(label) if label.ends_with("(estimated)") => " (est.)",
+            Some(_) => " (exact)",
+            None => "",
+        };
         view! {
             <button
                 class=class
                 role="columnheader"
+                title=basis
                 data-testid=format!("sort-{label}")
                 on:click=move |_| sort.update(|(k, d)| if *k == key { *d = !*d } else { *k = key; *d = false })
             >
                 {label}
+                {suffix}
                 {arrow}
             </button>
         }

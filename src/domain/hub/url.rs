@@ -177,6 +177,20 @@ impl Endpoints {
     }
 }
 
+impl Endpoints {
+    /// `/{model}/resolve/{rev}/{path}`: a file of a model repo (models have no `datasets/`
+    /// prefix). `model` is a validated `owner/name` id (`domain::tokens::ModelId`).
+    pub fn resolve_model(&self, model: &str, revision: &str, path: &str) -> String {
+        format!(
+            "{}/{}/resolve/{}/{}",
+            self.hub,
+            encode_path(model),
+            encode_segment(revision),
+            encode_path(path.trim_start_matches('/'))
+        )
+    }
+}
+
 fn split_pairs(split: &SplitRef) -> Vec<(&str, &str)> {
     vec![("dataset", split.dataset.as_str()), ("config", &split.config), ("split", &split.split)]
 }

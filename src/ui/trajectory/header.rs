@@ -97,7 +97,10 @@ pub fn TrajectoryHeader(trajectory: Arc<Trajectory>) -> impl IntoView {
                 <CopyButtons trajectory=Arc::clone(&trajectory) />
             </div>
             <dl class="tx-facts">{facts}</dl>
-            <dl class="tx-metrics" data-testid="trajectory-metrics">{numbers}</dl>
+            <dl class="tx-metrics" data-testid="trajectory-metrics">
+                {numbers}
+                <crate::ui::model::ExactTokens trajectory=Arc::clone(&trajectory) />
+            </dl>
             <Diagnostics trajectory />
         </header>
     }

@@ -138,6 +138,7 @@ pub fn MessageBlock(trajectory: Arc<Trajectory>, idx: usize, reader: Reader) -> 
                 {tool_name}
                 {result_link}
                 {is_error.then(|| view! { <span class="tx-tag tx-tag--error">"error"</span> })}
+                <crate::ui::model::MessageTokens trajectory=Arc::clone(&trajectory) idx />
             </div>
             {reasoning}
             <div class="tx-message__content">{content}</div>
