@@ -540,7 +540,8 @@ impl Session {
                     let result = match client.source_of(split, &handle).await {
                         Ok(source) => client
                             .stream(split_origin(split), &source, true, &handle, &mut |batch| {
-                                exporter.batch(batch)
+                                exporter.batch(batch);
+                                exporter.report(self.export_status);
                             })
                             .await
                             .map(|_| ()),
@@ -558,7 +559,10 @@ impl Session {
                     let origin = Origin::File { path: url.clone() };
                     let jsonl = SplitSource::Jsonl { urls: vec![url.clone()] };
                     let result = client
-                        .stream(origin, &jsonl, true, &handle, &mut |batch| exporter.batch(batch))
+                        .stream(origin, &jsonl, true, &handle, &mut |batch| {
+                            exporter.batch(batch);
+                            exporter.report(self.export_status);
+                        })
                         .await
                         .map(|_| ());
                     (ExportSource::Files { paths: vec![url.clone()] }, result)
@@ -608,6 +612,10 @@ struct Exporter {
     selector: Selector,
     format: ExportFormat,
     options: SftOptions,
+    /// Bytes written so far (bytes).
+    bytes: usize,
+    /// When progress was last shown (ms, [`now_ms`]).
+    last_report: f64,
 }
 
 impl Exporter {
@@ -618,7 +626,25 @@ impl Exporter {
             selector: Selector::new(filter),
             format,
             options,
+            bytes: 0,
+            last_report: now_ms(),
         }
+    }
+
+    /// Shows how far the export is (rows read, rows written, megabytes written), at most
+    /// every [`FLUSH_MS`] so that a fast stream is not slowed by rendering.
+    fn report(&mut self, status: RwSignal<Option<String>>) {
+        let now = now_ms();
+        if now - self.last_report < FLUSH_MS {
+            return;
+        }
+        self.last_report = now;
+        status.set(Some(format!(
+            "exporting: {} rows read, {} written ({:.1} MB)…",
+            self.counts.rows_read,
+            self.counts.exported,
+            self.bytes as f64 / 1e6
+        )));
     }
 
     fn batch(&mut self, batch: SplitBatch) {
@@ -648,6 +674,7 @@ impl Exporter {
             },
         };
         line.push(b'\n');
+        self.bytes += line.len();
         self.parts.push(&js_sys::Uint8Array::from(&line[..]));
         self.counts.exported += 1;
     }
