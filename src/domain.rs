@@ -20,6 +20,7 @@ pub mod parquet;
 pub mod patch;
 pub mod render;
 pub mod stream;
+pub mod template;
 pub mod tokens;
 pub mod trajectory;
 

@@ -152,3 +152,90 @@ fn export_rejects_unknown_filter_keys() {
     assert_eq!(code, 2);
     assert!(stderr.contains("`colour` is not a filter key"), "{stderr}");
 }
+
+#[test]
+fn export_text_renders_the_chat_template_and_counts_refused_rows() {
+    let config = common::fixture_path("templates/qwen2_5/tokenizer_config.json");
+    let rows = common::fixture_path("templates/reasoning_rows.jsonl");
+    let (stdout, stderr, code) = run_raw(&[
+        "export",
+        "--format",
+        "text",
+        "--template",
+        config.to_str().unwrap(),
+        rows.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let records: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 2);
+    // The same text as Python's jinja2 rendering the template (scripts/expected-template-renders.py).
+    let expected: Vec<Value> =
+        String::from_utf8(common::fixture_bytes("templates/expected_renders.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .filter(|case: &Value| {
+                case["template"] == "qwen2_5" && case["fixture"] == "templates/reasoning_rows.jsonl"
+            })
+            .collect();
+    assert_eq!(expected.len(), 2);
+    for (record, case) in records.iter().zip(&expected) {
+        assert_eq!(record["text"], case["text"]);
+        assert_eq!(record.as_object().unwrap().keys().next().unwrap(), "text");
+    }
+    assert!(stderr.contains("\"format\": \"text\""), "{stderr}");
+    assert!(stderr.contains("tokenizer_config.json (default)"), "{stderr}");
+
+    // A template that refuses tool messages: those rows are skipped with the reason and the
+    // template's message; the manifest still accounts for every row.
+    let dir = std::env::temp_dir().join(format!("trajex-cli-text-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let strict = dir.join("tokenizer_config.json");
+    let template = "{% for m in messages %}{% if m.role == 'tool' %}{{ raise_exception('no tool role') }}{% endif %}{{ m.role }}: {{ m.content }}\n{% endfor %}";
+    std::fs::write(&strict, serde_json::json!({"chat_template": template}).to_string()).unwrap();
+    let mixed = common::fixture_path("real/swe_smith_trajectories.jsonl");
+    let out = dir.join("out.jsonl");
+    let (_, stderr, code) = run_raw(&[
+        "export",
+        "--format",
+        "text",
+        "--template",
+        strict.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        rows.to_str().unwrap(),
+        mixed.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let written = std::fs::read_to_string(&out).unwrap();
+    let texts: Vec<Value> = written.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(texts.len(), 5, "the SWE-smith rows have no tool role");
+    assert!(texts[0]["text"].as_str().unwrap().starts_with("system: "));
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("out.manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["counts"]["rows_read"], 7);
+    assert_eq!(manifest["counts"]["exported"], 5);
+    assert_eq!(manifest["counts"]["skipped"]["template_raised"], 2);
+    let note = manifest["counts"]["skip_notes"][0].as_str().unwrap();
+    assert!(note.ends_with("reasoning_rows.jsonl:0: the chat template refused this conversation (template line 1): no tool role"), "{note}");
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // text needs a template, and a broken one is reported before anything is written.
+    let (_, stderr, code) = run_raw(&["export", "--format", "text", rows.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--format text needs --template"), "{stderr}");
+    let broken = std::env::temp_dir().join(format!("trajex-broken-{}.json", std::process::id()));
+    std::fs::write(&broken, r#"{"chat_template": "{% for m in messages %}"}"#).unwrap();
+    let (stdout, stderr, code) = run_raw(&[
+        "export",
+        "--format",
+        "text",
+        "--template",
+        broken.to_str().unwrap(),
+        rows.to_str().unwrap(),
+    ]);
+    std::fs::remove_file(&broken).unwrap();
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("chat template syntax error"), "{stderr}");
+}

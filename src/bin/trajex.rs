@@ -2,9 +2,11 @@
 //!
 //! - `trajex inspect FILE...` prints one JSON object per row: the trajectory's source, format,
 //!   identifiers and metrics, or the decoding error of a bad line.
-//! - `trajex export [--filter QUERY] [--format raw|sft] [-o OUT] FILE...` writes the rows that
-//!   pass the filter as JSONL, with a manifest (`OUT.manifest.json`) that accounts for every
-//!   row read. QUERY is the filter part of a Trajex page URL (`outcome=resolved&max_tokens=32000`).
+//! - `trajex export [--filter QUERY] [--format raw|sft|text] [--template CONFIG] [-o OUT] FILE...`
+//!   writes the rows that pass the filter as JSONL, with a manifest (`OUT.manifest.json`) that
+//!   accounts for every row read. QUERY is the filter part of a Trajex page URL
+//!   (`outcome=resolved&max_tokens=32000`). `text` renders each row through the chat template of
+//!   CONFIG (a model's `tokenizer_config.json`).
 //!
 //! FILE is JSONL, a JSON array of rows or one JSON object (`-` is standard input). A summary
 //! goes to standard error. Exit status: 0 when every file was read (bad rows are reported, not
@@ -15,7 +17,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::process::ExitCode;
 
 use trajex::domain::export::{
-    sft_record, ExportCounts, ExportFormat, ExportSource, Manifest, SftOptions,
+    sft_record, text_record, ExportCounts, ExportFormat, ExportSource, Manifest, SftOptions,
 };
 use trajex::domain::filter::{FilterSet, Selector, Verdict};
 use trajex::domain::inspect::{InspectError, InspectRecord};
@@ -23,21 +25,25 @@ use trajex::domain::normalize::normalize_decoded;
 use trajex::domain::stream::{
     decode_document, decode_line, looks_like_messages, JsonlDecoder, Line, RowResult,
 };
+use trajex::domain::template::{ChatTemplate, RenderOptions};
 use trajex::domain::trajectory::Origin;
 use trajex::domain::TrajectoryMetrics;
 
 const USAGE: &str = "\
 usage: trajex inspect FILE...
-       trajex export [--filter QUERY] [--format raw|sft] [--arguments-as-string]
-                     [--drop-reasoning] [-o OUT] [--manifest PATH] FILE...
+       trajex export [--filter QUERY] [--format raw|sft|text] [--arguments-as-string]
+                     [--drop-reasoning] [--template CONFIG] [-o OUT] [--manifest PATH] FILE...
 
 inspect  prints one JSON object per row: source, row index, detected format,
          identifiers and every metric Trajex computes, or the error of a bad line.
 export   writes the rows passing QUERY (the filter of a Trajex page URL, e.g.
          'outcome=resolved&max_tokens=32000&lang=python&patch=yes') as JSONL:
          raw = the source rows byte for byte, sft = {messages, tools, ...} records
-         for Hugging Face datasets / TRL. The manifest (OUT.manifest.json, or
-         --manifest PATH, or standard error) counts every row read.
+         for Hugging Face datasets / TRL, text = {\"text\": ...} with the training
+         text rendered by the chat template of CONFIG (a model's
+         tokenizer_config.json; required for text). The manifest
+         (OUT.manifest.json, or --manifest PATH, or standard error) counts every
+         row read.
 
 FILE is JSONL, a JSON array of rows, or one JSON object; `-` is standard input.";
 
@@ -204,6 +210,8 @@ struct ExportArgs {
     filter: FilterSet,
     format: ExportFormat,
     sft_options: SftOptions,
+    /// `--template`: the tokenizer_config.json whose chat template the `text` format uses.
+    template: Option<String>,
     output: Option<String>,
     manifest: Option<String>,
     paths: Vec<String>,
@@ -215,6 +223,7 @@ impl ExportArgs {
             filter: FilterSet::default(),
             format: ExportFormat::Raw,
             sft_options: SftOptions::default(),
+            template: None,
             output: None,
             manifest: None,
             paths: Vec::new(),
@@ -238,10 +247,11 @@ impl ExportArgs {
                 "--format" => {
                     let name = value("--format")?;
                     parsed.format = ExportFormat::parse(&name)
-                        .ok_or(format!("--format: `{name}` is not raw or sft"))?;
+                        .ok_or(format!("--format: `{name}` is not raw, sft or text"))?;
                 }
                 "--arguments-as-string" => parsed.sft_options.arguments_as_string = true,
                 "--drop-reasoning" => parsed.sft_options.drop_reasoning = true,
+                "--template" => parsed.template = Some(value("--template")?),
                 "-o" | "--output" => parsed.output = Some(value("-o")?),
                 "--manifest" => parsed.manifest = Some(value("--manifest")?),
                 flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
@@ -250,6 +260,9 @@ impl ExportArgs {
         }
         if parsed.paths.is_empty() {
             return Err("export needs at least one FILE".to_owned());
+        }
+        if parsed.format == ExportFormat::Text && parsed.template.is_none() {
+            return Err("--format text needs --template tokenizer_config.json".to_owned());
         }
         Ok(parsed)
     }
@@ -265,7 +278,34 @@ impl ExportArgs {
     }
 }
 
+/// Reads and compiles the chat template of a `tokenizer_config.json`; errors are printed.
+fn load_template(path: &str) -> Result<ChatTemplate, Failure> {
+    let bytes = std::fs::read(path).map_err(|err| {
+        eprintln!("trajex: {path}: {err}");
+        Failure::Io
+    })?;
+    let config: serde_json::Value = serde_json::from_slice(&bytes).map_err(|err| {
+        eprintln!("trajex: {path}: not JSON: {err}");
+        Failure::Io
+    })?;
+    ChatTemplate::from_tokenizer_config(&config).map_err(|err| {
+        eprintln!("trajex: {path}: {err}");
+        Failure::Io
+    })
+}
+
 fn export(args: ExportArgs) -> Result<(), Failure> {
+    let template = match (&args.template, args.format) {
+        (Some(path), ExportFormat::Text) => Some(load_template(path)?),
+        _ => None,
+    };
+    let render_options = RenderOptions {
+        now_unix_seconds: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|elapsed| i64::try_from(elapsed.as_secs()).ok()),
+        ..RenderOptions::default()
+    };
     let sink: Box<dyn Write> = match &args.output {
         Some(path) => match File::create(path) {
             Ok(file) => Box::new(file),
@@ -308,6 +348,18 @@ fn export(args: ExportArgs) -> Result<(), Failure> {
                     return Ok(());
                 }
             },
+            ExportFormat::Text => {
+                let Some(template) = &template else {
+                    return Err(io::Error::other("--format text needs --template"));
+                };
+                match text_record(&trajectory, template, &render_options) {
+                    Ok(record) => serde_json::to_writer(&mut out, &record)?,
+                    Err(skip) => {
+                        counts.add_skip(skip.as_str(), Some(format!("{path}:{row_idx}: {skip}")));
+                        return Ok(());
+                    }
+                }
+            }
         }
         counts.exported += 1;
         out.write_all(b"\n")
@@ -318,7 +370,10 @@ fn export(args: ExportArgs) -> Result<(), Failure> {
     }
     result?;
     let source = ExportSource::Files { paths: args.paths.clone() };
-    let manifest = Manifest::new(source, args.format, args.sft_options, &args.filter, counts);
+    let mut manifest = Manifest::new(source, args.format, args.sft_options, &args.filter, counts);
+    if let (Some(path), Some(template)) = (&args.template, &template) {
+        manifest = manifest.with_chat_template(format!("{path} ({})", template.names().join(", ")));
+    }
     let manifest_json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     match args.manifest_path() {
         Some(path) => {

@@ -10,6 +10,11 @@
 //!   OpenAI's JSON-string form. `tools` are objects, not JSON strings. Tool messages carry
 //!   `tool_call_id`. Reasoning is kept in `reasoning_content` unless
 //!   [`SftOptions::drop_reasoning`]. Identifiers and the outcome are extra columns.
+//! - `text`: one line per trajectory, `{"text": ...}`, the `sft` record rendered through the
+//!   model's chat template (see [`crate::domain::template`]): the exact training text, as
+//!   pretraining-style loaders (`datasets`' `text` column, TRL with `dataset_text_field`) read
+//!   it. Identifiers and the outcome are extra columns, as in `sft`. Rows the template refuses
+//!   or fails on are skipped and counted by reason (`template_raised`, `template_render`, ...).
 //!
 //! Calls inferred from text (XML tags, bash blocks) are already in the assistant's content, as
 //! the model wrote them, so they are not repeated as structured `tool_calls`; their
@@ -23,6 +28,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::domain::template::{ChatTemplate, RenderOptions, TemplateError};
 use crate::domain::trajectory::{CallRef, Role, Trajectory};
 
 /// The export formats.
@@ -34,22 +40,26 @@ pub enum ExportFormat {
     Raw,
     /// Conversational SFT records.
     Sft,
+    /// The training text rendered by the model's chat template (`{"text": ...}`).
+    Text,
 }
 
 impl ExportFormat {
-    /// `raw` or `sft`.
+    /// `raw`, `sft` or `text`.
     pub fn as_str(self) -> &'static str {
         match self {
             ExportFormat::Raw => "raw",
             ExportFormat::Sft => "sft",
+            ExportFormat::Text => "text",
         }
     }
 
-    /// Parses `raw` or `sft`.
+    /// Parses `raw`, `sft` or `text`.
     pub fn parse(name: &str) -> Option<ExportFormat> {
         match name {
             "raw" => Some(ExportFormat::Raw),
             "sft" => Some(ExportFormat::Sft),
+            "text" => Some(ExportFormat::Text),
             _ => None,
         }
     }
@@ -147,15 +157,21 @@ pub fn sft_record(trajectory: &Trajectory, options: SftOptions) -> Result<Value,
             None => serde_json::json!({"type": "function", "function": tool.definition}),
         })
         .collect();
+    let mut record = Map::new();
+    record.insert("messages".into(), Value::Array(messages));
+    record.insert("tools".into(), Value::Array(tools));
+    insert_extra_columns(trajectory, &mut record);
+    Ok(Value::Object(record))
+}
+
+/// Adds the identifier and outcome columns shared by the `sft` and `text` records.
+fn insert_extra_columns(trajectory: &Trajectory, record: &mut Map<String, Value>) {
     let ids = &trajectory.ids;
     let resolved = match trajectory.outcome {
         crate::domain::trajectory::Outcome::Resolved => Value::Bool(true),
         crate::domain::trajectory::Outcome::Failed => Value::Bool(false),
         crate::domain::trajectory::Outcome::Unknown => Value::Null,
     };
-    let mut record = Map::new();
-    record.insert("messages".into(), Value::Array(messages));
-    record.insert("tools".into(), Value::Array(tools));
     for (key, value) in [
         ("instance_id", &ids.instance_id),
         ("trajectory_id", &ids.trajectory_id),
@@ -168,6 +184,50 @@ pub fn sft_record(trajectory: &Trajectory, options: SftOptions) -> Result<Value,
     record.insert("outcome".into(), Value::from(trajectory.outcome.as_str()));
     record.insert("resolved".into(), resolved);
     record.insert("format".into(), Value::from(trajectory.format.as_str()));
+}
+
+/// Why a trajectory could not be exported in the `text` format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextSkip {
+    /// The trajectory has no message.
+    NoMessages,
+    /// The chat template refused the conversation or failed on it.
+    Template(TemplateError),
+}
+
+impl TextSkip {
+    /// The reason's snake_case name, as counted in the manifest (`no_messages`,
+    /// `template_raised`, `template_render`, ...).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TextSkip::NoMessages => "no_messages",
+            TextSkip::Template(error) => error.kind.as_str(),
+        }
+    }
+}
+
+impl std::fmt::Display for TextSkip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TextSkip::NoMessages => f.write_str("the trajectory has no message"),
+            TextSkip::Template(error) => error.fmt(f),
+        }
+    }
+}
+
+/// One `text` record: `{"text": <the sft record rendered by the chat template, without a
+/// generation prompt>}` followed by the extra columns of [`sft_record`].
+pub fn text_record(
+    trajectory: &Trajectory,
+    template: &ChatTemplate,
+    options: &RenderOptions,
+) -> Result<Value, TextSkip> {
+    let sft = sft_record(trajectory, SftOptions::default()).map_err(|_| TextSkip::NoMessages)?;
+    let options = RenderOptions { add_generation_prompt: false, ..*options };
+    let text = template.render_record(&sft, &options).map_err(TextSkip::Template)?;
+    let mut record = Map::new();
+    record.insert("text".into(), Value::String(text));
+    insert_extra_columns(trajectory, &mut record);
     Ok(Value::Object(record))
 }
 
@@ -187,6 +247,10 @@ pub struct ExportCounts {
     pub n_line_errors: u64,
     /// The first line errors, as `source:line: message` (at most 100 are listed).
     pub line_errors: Vec<String>,
+    /// The first skipped rows with a message worth reading (a chat template's error), as
+    /// `source:row: message` (at most 100 are listed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skip_notes: Vec<String>,
 }
 
 impl ExportCounts {
@@ -196,6 +260,14 @@ impl ExportCounts {
         self.n_line_errors += 1;
         if self.line_errors.len() < 100 {
             self.line_errors.push(description);
+        }
+    }
+
+    /// Records a skipped row under `reason`, with a note when `note` is given.
+    pub fn add_skip(&mut self, reason: &str, note: Option<String>) {
+        *self.skipped.entry(reason.to_owned()).or_default() += 1;
+        if let Some(note) = note.filter(|_| self.skip_notes.len() < 100) {
+            self.skip_notes.push(note);
         }
     }
 
@@ -238,10 +310,14 @@ pub struct Manifest {
     pub app_version: &'static str,
     /// Where the rows came from.
     pub source: ExportSource,
-    /// `raw` or `sft`.
+    /// `raw`, `sft` or `text`.
     pub format: ExportFormat,
-    /// Options of the `sft` format (absent for `raw`).
+    /// Options of the `sft` format (absent for `raw` and `text`).
     pub sft_options: Option<SftOptions>,
+    /// For the `text` format: where the chat template came from (a model id or a file path)
+    /// and which of its templates was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat_template: Option<String>,
     /// The filter as a query string (the same as in the page URL).
     pub filter_query: String,
     /// The filter in words.
@@ -268,6 +344,13 @@ impl Manifest {
             filter_query: filter.to_query(),
             filter_summary: filter.summary(),
             counts,
+            chat_template: None,
         }
+    }
+
+    /// The same manifest, saying where the `text` format's chat template came from.
+    pub fn with_chat_template(mut self, description: impl Into<String>) -> Self {
+        self.chat_template = Some(description.into());
+        self
     }
 }
