@@ -15,6 +15,7 @@
 //   GET  /api/datasets/{id}/parquet[/{config}[/{split}]]  parquet URLs per config/split
 //   GET  /api/datasets/{id}/parquet/{config}/{split}/{n}.parquet   the n-th parquet file
 //   GET|HEAD /datasets/{owner}/{name}/resolve/{rev}/{path}  file bytes (single Range, ETag)
+//   GET|HEAD /{owner}/{name}/resolve/{rev}/{path}           a model's file (models.mjs)
 // Dataset viewer (viewer_endpoint = http://HOST:PORT/viewer):
 //   /is-valid /splits /info /size /first-rows /rows /search /filter /parquet
 // Test control (not part of Hugging Face): /__control/... (see control.mjs).
@@ -38,6 +39,7 @@ import {
 } from './repo.mjs';
 import { SplitError, firstRowsResponse, loadSplit } from './rows.mjs';
 import { QueryError, compileOrderBy, compileWhere, matchesQuery } from './query.mjs';
+import { DEFAULT_MODELS, findModelFile, parseModelPath } from './models.mjs';
 import { Control, rateLimitHeaders, writeResponse } from './control.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -77,9 +79,9 @@ class HttpError extends Error {
 }
 
 /** Starts the server; resolves to { url, port, host, control, close() }. */
-export async function startHub({ root = DEFAULT_ROOT, port = 8787, host = '127.0.0.1', maxAge = 120 } = {}) {
+export async function startHub({ root = DEFAULT_ROOT, port = 8787, host = '127.0.0.1', maxAge = 120, models = DEFAULT_MODELS } = {}) {
   if (!isLoopback(host)) throw new Error(`hub: refusing to bind to ${host}: loopback addresses only`);
-  const state = { root: path.resolve(root), control: new Control(), pending: new Map(), maxAge };
+  const state = { root: path.resolve(root), control: new Control(), pending: new Map(), maxAge, models };
   const server = http.createServer((req, res) => {
     handle(state, req, res).catch((e) => {
       if (!res.headersSent) {
@@ -158,6 +160,7 @@ async function handle(state, req, res) {
     if (segs[0] === 'viewer') return await handleViewer(ctx, segs[1] || '');
     if (segs[0] === 'api' && segs[1] === 'datasets') return await handleApi(ctx, raw.slice(2));
     if (segs[0] === 'datasets' && segs[3] === 'resolve') return await handleResolve(ctx, raw);
+    if (parseModelPath(segs)) return await handleModelResolve(ctx, parseModelPath(segs));
     if (url.pathname === '/') {
       return sendJson(ctx, 200, { hub: 'trajex local hub', datasets: listDatasets(state.root) });
     }
@@ -446,6 +449,15 @@ async function handleResolve(ctx, raw) {
   if (!rest.length) throw new HttpError(404, 'EntryNotFound', 'Entry not found');
   const f = findFile(ds, rev, rest.join('/'));
   return sendFile(ctx, ds, f, revisionSha(ds, rev));
+}
+
+/** A model repo's file (models.mjs): 404 `RepositoryNotFound` or `EntryNotFound` as the Hub says. */
+async function handleModelResolve(ctx, { id, file }) {
+  if (!ctx.state.models[id]) throw new HttpError(404, 'RepositoryNotFound', 'Repository not found');
+  const f = findModelFile(ctx.state.models, id, file);
+  if (!f) throw new HttpError(404, 'EntryNotFound', 'Entry not found');
+  const sha = sha1(`model:${id}`);
+  return sendFile(ctx, { sha }, f, sha);
 }
 
 /** Serves a file with ETag, Accept-Ranges and a single-range 206/416, like the Hub. */
