@@ -552,14 +552,35 @@ pub fn ExactTokens(trajectory: Arc<Trajectory>) -> impl IntoView {
         });
     });
     move || {
-        whole.get().map(|(id, n)| {
-            view! {
-                <div class="tx-metrics__item" data-metric="exact_tokens" title=format!("counted with the tokenizer of {id}")>
-                    <dt class="tx-metrics__label">{format!("Tokens (exact, {id})")}</dt>
-                    <dd class="tx-metrics__value" data-testid="exact-tokens-value">{group_digits(n as usize)}</dd>
-                </div>
-            }
-        })
+        match whole.get() {
+        Some((id, n)) => view! {
+            <div class="tx-metrics__item" data-metric="exact_tokens" title=format!("counted with the tokenizer of {id}")>
+                <dt class="tx-metrics__label">{format!("Tokens (exact, {id})")}</dt>
+                <dd class="tx-metrics__value" data-testid="exact-tokens-value">{group_digits(n as usize)}</dd>
+            </div>
+        }
+        .into_any(),
+        None => view! {
+            <div class="tx-metrics__item" data-metric="exact_tokens">
+                <dt class="tx-metrics__label">"Exact tokens"</dt>
+                <dd class="tx-metrics__value">
+                    <button
+                        class="tx-button tx-button--quiet"
+                        data-testid="exact-tokens-reader"
+                        title=move || format!("count with the tokenizer of {}", model.model_id.get())
+                        disabled=move || matches!(model.status.get(), ModelStatus::LoadingFiles | ModelStatus::LoadingTokenizer)
+                        on:click=move |_| model.load()
+                    >
+                        {move || match model.status.get() {
+                            ModelStatus::Idle => "count".to_owned(),
+                            status => status.describe(),
+                        }}
+                    </button>
+                </dd>
+            </div>
+        }
+        .into_any(),
+    }
     }
 }
 

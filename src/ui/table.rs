@@ -104,9 +104,8 @@ pub fn TrajectoryTable() -> impl IntoView {
             "tx-grid__cell tx-grid__sort"
         };
         // The tokens column says whether it shows exact counts or the estimate.
-        let basis = move || {
-            (key == SortKey::Tokens).then(|| crate::ui::model::tokens_label(session))
-        };
+        let basis =
+            move || (key == SortKey::Tokens).then(|| crate::ui::model::tokens_label(session));
         let suffix = move || match basis() {
             Some(label) if label.ends_with("(estimated)") => " (est.)",
             Some(_) => " (exact)",
@@ -152,7 +151,8 @@ pub fn TrajectoryTable() -> impl IntoView {
                 <div class="tx-grid__spacer" style=total_height>
                     <For
                         each=visible
-                        key=|(position, row)| (*position, row.trajectory.source.row_idx)
+                        // Exact token counts arriving change a row's figures: draw it again.
+                        key=|(position, row)| (*position, row.trajectory.source.row_idx, row.metrics.exact_tokens)
                         children=move |(position, row)| {
                             let row_idx = row.trajectory.source.row_idx;
                             let top = format!("top: {}px", position as f64 * ROW_HEIGHT);
@@ -214,7 +214,14 @@ fn row_cells(row: &Row) -> impl IntoView {
         <span class="tx-grid__cell"><span class=format!("tx-outcome tx-outcome--{outcome}")>{outcome}</span></span>
         <span class="tx-grid__cell tx-grid__cell--num">{m.n_turns}</span>
         <span class="tx-grid__cell tx-grid__cell--num">{m.n_tool_calls}</span>
-        <span class="tx-grid__cell tx-grid__cell--num">{m.tokens()}</span>
+        <span
+            class="tx-grid__cell tx-grid__cell--num"
+            data-testid="cell-tokens"
+            data-exact=m.tokens_are_exact().is_some().to_string()
+            title=m.tokens_are_exact().map_or_else(|| "estimated".to_owned(), |model| format!("exact, {model}"))
+        >
+            {m.tokens()}
+        </span>
         <span class="tx-grid__cell tx-grid__cell--num">
             {patch.map(|p| format!("+{} −{}", p.stats.n_added, p.stats.n_removed)).unwrap_or_else(|| MISSING.to_owned())}
         </span>
