@@ -9,6 +9,7 @@
 //! sanitized HTML (markdown) goes into `inner_html`.
 
 pub mod browser;
+mod charts;
 mod dataset_page;
 mod filter_panel;
 mod format;

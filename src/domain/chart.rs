@@ -325,12 +325,18 @@ fn histogram_chart(
             }
         })
         .collect();
-    let mean = histogram.mean().map(|m| format!(", mean {m:.1}")).unwrap_or_default();
+    let mean = histogram.mean().map_or(String::new(), |m| {
+        if m >= 100.0 {
+            format!(" · mean {}", thousands(m.round() as u64))
+        } else {
+            format!(" · mean {m:.1}")
+        }
+    });
     ChartSpec {
         id,
         title: title.to_owned(),
         note: format!(
-            "{} {counted} per bin of {unit} (bins 0, 1, 2, 5, 10, 20, 50, …: log scale){mean}, max {}",
+            "{} {counted} · log-scale bins of {unit} (0, 1, 2, 5, 10, 20, 50, …){mean} · max {}",
             thousands(histogram.n),
             thousands(histogram.max)
         ),

@@ -17,6 +17,7 @@ use crate::domain::hub::{DatasetId, SplitRef};
 use crate::domain::link::SourceChoice;
 use crate::domain::trajectory::Trajectory;
 use crate::net::AbortHandle;
+use crate::ui::charts::Charts;
 use crate::ui::filter_panel::FilterPanel;
 use crate::ui::progress::{ErrorList, ProgressLine};
 use crate::ui::session::Opened;
@@ -324,6 +325,7 @@ pub fn DatasetPage() -> impl IntoView {
                             <FilterPanel />
                             <div class="tx-dataset__main">
                                 <Counts />
+                                <Charts />
                                 <TrajectoryTable />
                                 <ErrorList session=session />
                             </div>
