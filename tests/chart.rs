@@ -8,8 +8,8 @@ mod common;
 
 use trajex::domain::aggregate::{DatasetSummary, OutcomeCounts};
 use trajex::domain::chart::{
-    clean_label, compact, dataset_charts, range_text, render_svg, thousands, value_axis, ChartKind,
-    ChartLayout, ChartSpec, FilterChange, Palette, MAX_CATEGORIES,
+    clean_label, compact, dataset_charts, range_text, render_svg, thousands, tokens_title,
+    value_axis, ChartKind, ChartLayout, ChartSpec, FilterChange, Palette, MAX_CATEGORIES,
 };
 use trajex::domain::filter::{FilterSet, Range};
 use trajex::domain::trajectory::Trajectory;
@@ -107,6 +107,33 @@ fn token_axis_is_labelled_at_bin_edges() {
         layout.texts.iter().filter(|t| t.below).map(|t| t.text.as_str()).collect();
     assert_eq!(labels, ["1k", "2k", "5k", "10k", "20k", "50k"]);
     assert_eq!(tokens.bars[4].action, Some(FilterChange::Tokens(range(20_000, Some(49_999)))));
+}
+
+#[test]
+fn the_token_histogram_says_which_counts_it_shows() {
+    let rows = fixture_rows();
+    let summary = summary_of(&rows);
+    assert_eq!(tokens_title(&summary), "Tokens (estimated)");
+    assert_eq!(chart(&dataset_charts(&summary), "tokens").title, "Tokens (estimated)");
+    // Exact counts for some rows, then for all: the bins move to the exact figures.
+    let model: std::sync::Arc<str> = "Qwen/Qwen2.5-Coder-7B-Instruct".into();
+    let mut counted = rows.clone();
+    counted[0].1.set_exact_tokens(123_456, model.clone());
+    let partly = summary_of(&counted);
+    assert_eq!(partly.tokens_exact, 1);
+    assert_eq!(
+        tokens_title(&partly),
+        format!("Tokens (exact for 1 / {} rows, {model}; others estimated)", rows.len())
+    );
+    for (_, metrics) in &mut counted {
+        metrics.set_exact_tokens(7, model.clone());
+    }
+    let all = summary_of(&counted);
+    assert_eq!(tokens_title(&all), format!("Tokens (exact, {model})"));
+    let charts = dataset_charts(&all);
+    let bars = &chart(&charts, "tokens").bars;
+    assert_eq!(bars.len(), 1);
+    assert_eq!((bars[0].label.as_str(), bars[0].count), ("5–9", rows.len() as u64));
 }
 
 #[test]

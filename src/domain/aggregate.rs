@@ -140,6 +140,10 @@ pub struct DatasetSummary {
     pub tool_calls: Histogram,
     /// Tokens per trajectory (tokens, exact when known, else estimated).
     pub tokens: Histogram,
+    /// Trajectories whose token count is exact, by a model's tokenizer (count).
+    pub tokens_exact: u64,
+    /// The model whose tokenizer counted the first exact token count, if any.
+    pub tokens_model: Option<String>,
     /// Added + removed lines of the final patch, over trajectories with a patch (lines).
     pub patch_lines: Histogram,
     /// Files changed by the final patch, over trajectories with a patch (files).
@@ -177,6 +181,12 @@ impl DatasetSummary {
         self.turns.add(metrics.n_turns as u64);
         self.tool_calls.add(metrics.n_tool_calls as u64);
         self.tokens.add(metrics.tokens() as u64);
+        if let Some(model) = metrics.tokens_are_exact() {
+            self.tokens_exact += 1;
+            if self.tokens_model.is_none() {
+                self.tokens_model = Some(model.to_owned());
+            }
+        }
         for (name, n) in &metrics.tool_calls_by_name {
             *self.tool_calls_by_name.entry(name.clone()).or_default() += *n as u64;
         }

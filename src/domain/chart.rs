@@ -25,6 +25,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::domain::aggregate::{Bin, DatasetSummary, Histogram, OutcomeCounts};
 use crate::domain::filter::{FilterSet, Range};
+use crate::domain::tokens::TokenBasis;
 
 /// Categories shown at most per chart (the largest); the note says how many were left out.
 pub const MAX_CATEGORIES: usize = 12;
@@ -216,7 +217,7 @@ pub fn dataset_charts(summary: &DatasetSummary) -> Vec<ChartSpec> {
         ),
         histogram_chart(
             "tokens",
-            "Tokens",
+            &tokens_title(summary),
             "tokens",
             "trajectories",
             &summary.tokens,
@@ -290,6 +291,25 @@ pub fn dataset_charts(summary: &DatasetSummary) -> Vec<ChartSpec> {
         |_| None,
     ));
     charts
+}
+
+/// The token histogram's title: which counts it shows, `Tokens (estimated)`, `Tokens (exact,
+/// MODEL)` or, while counting, exact for some rows (see [`TokenBasis::label`]).
+pub fn tokens_title(summary: &DatasetSummary) -> String {
+    let basis = match &summary.tokens_model {
+        Some(model) if summary.tokens_exact > 0 => TokenBasis::Exact {
+            model: model.clone(),
+            counted: summary.tokens_exact as usize,
+            total: summary.n_trajectories as usize,
+        },
+        _ => TokenBasis::Estimated,
+    };
+    let label = basis.label();
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => label,
+    }
 }
 
 /// `unknown` is the summary's name for "no language", which no `lang` filter matches.

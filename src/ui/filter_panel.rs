@@ -206,6 +206,7 @@ pub fn FilterPanel() -> impl IntoView {
                         change(&|f| f.max_tokens = value)
                     }
                 />
+                <label class="tx-filters__row">"range " {range_inputs("tokens", |f| f.tokens, |f, r| f.tokens = r)}</label>
                 <p class="tx-muted tx-filters__note" data-testid="token-basis">
                     {move || {
                         let label = crate::ui::model::tokens_label(state.session);
