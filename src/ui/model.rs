@@ -46,6 +46,8 @@ const IN_FLIGHT_PER_WORKER: usize = 2;
 
 /// Performance mark set when counting all loaded rows starts.
 pub const MARK_COUNT_START: &str = "trajex:tokens-start";
+/// Performance mark set when the tokenizer is ready and counting all loaded rows begins.
+pub const MARK_COUNT_READY: &str = "trajex:tokens-ready";
 /// Performance mark set when every loaded row has been counted (and reading is over).
 pub const MARK_COUNT_END: &str = "trajex:tokens-end";
 
@@ -262,7 +264,7 @@ impl ModelState {
         self.counting.update(|c| {
             *c = RowCounting { active: true, files_from: c.files_from, ..Default::default() }
         });
-        crate::net::clear_marks(&[MARK_COUNT_START, MARK_COUNT_END]);
+        crate::net::clear_marks(&[MARK_COUNT_START, MARK_COUNT_READY, MARK_COUNT_END]);
         mark(MARK_COUNT_START);
         spawn_local(async move {
             let started = now_ms();
@@ -277,6 +279,7 @@ impl ModelState {
                     return;
                 }
             };
+            mark(MARK_COUNT_READY);
             let limit = pool.size() * IN_FLIGHT_PER_WORKER;
             let mut cursor = 0usize;
             let mut opened = session.opened.get_untracked();
