@@ -204,6 +204,7 @@ await check('clicking a bin filters (URL, counts, table); clicking it again take
     await waitFor(page, () => /tokens=/.test(location.search));
     await waitFor(page, (n) => document.querySelector('[data-testid=counts]')?.textContent.startsWith(`${n} `), tokenBin.count);
     assert.match(await text(page, 'filter-summary'), /tokens/);
+    assert.equal(await page.inputValue('[data-testid=filter-tokens-min]'), new URLSearchParams(await page.evaluate(() => location.search)).get('tokens').split('-')[0]);
     await page.click('[data-testid=filter-reset]');
     await waitFor(page, () => document.querySelector('[data-testid=counts]')?.textContent.startsWith('5 trajectories of 5'));
   }
