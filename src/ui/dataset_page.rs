@@ -362,6 +362,7 @@ fn typing(ev: &ev::KeyboardEvent) -> bool {
 fn Counts() -> impl IntoView {
     let state = expect_context::<AppState>();
     let session = state.session;
+    let model = expect_context::<crate::ui::model::ModelState>();
     let format_choice = RwSignal::new(ExportFormat::Raw);
     let drop_reasoning = RwSignal::new(false);
     let counts = move || {
@@ -389,9 +390,10 @@ fn Counts() -> impl IntoView {
         let suffix = match format {
             ExportFormat::Raw => "",
             ExportFormat::Sft => ".sft",
+            ExportFormat::Text => ".text",
         };
         let stem = state.link.with_untracked(|l| l.export_file_name(suffix));
-        session.export(format, options, stem);
+        session.export(format, options, model, stem);
     };
     view! {
         <div class="tx-counts">
@@ -404,11 +406,12 @@ fn Counts() -> impl IntoView {
                     class="tx-input"
                     data-testid="export-format"
                     on:change=move |ev| {
-                        format_choice.set(if event_target_value(&ev) == "sft" { ExportFormat::Sft } else { ExportFormat::Raw })
+                        format_choice.set(ExportFormat::parse(&event_target_value(&ev)).unwrap_or_default())
                     }
                 >
                     <option value="raw" selected=true>"raw rows"</option>
                     <option value="sft">"SFT messages"</option>
+                    <option value="text">"text (chat template)"</option>
                 </select>
                 <label class="tx-check" title="Leave reasoning_content out of SFT records">
                     <input type="checkbox" on:change=move |ev| drop_reasoning.set(event_target_checked(&ev)) />

@@ -13,7 +13,7 @@ use leptos::task::spawn_local;
 
 use crate::domain::aggregate::{DatasetSummary, OutcomeCounts};
 use crate::domain::export::{
-    sft_record, ExportCounts, ExportFormat, ExportSource, Manifest, SftOptions,
+    sft_record, text_record, ExportCounts, ExportFormat, ExportSource, Manifest, SftOptions,
 };
 use crate::domain::filter::{language_of, FilterSet, Selector, Verdict};
 use crate::domain::hub::{push_down, HubError, RowsQuery, SplitRef, SplitSource};
@@ -21,6 +21,7 @@ use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
 use crate::domain::parquet;
 use crate::domain::stream::{decode_document, DecodedRow};
+use crate::domain::template::{ChatTemplate, RenderOptions};
 use crate::domain::trajectory::{Origin, Trajectory};
 use crate::domain::TrajectoryMetrics;
 use crate::net::{
@@ -28,6 +29,8 @@ use crate::net::{
     MARK_STREAM_END, MARK_STREAM_START,
 };
 use crate::ui::browser;
+use crate::ui::model::ModelState;
+use crate::ui::trajectory::training_text::{model_chat_template, page_render_options};
 
 /// What was read but not yet shown: rows, row errors, the latest progress.
 type Pending = (Vec<Trajectory>, Vec<(u64, String)>, Option<SplitProgress>);
@@ -525,15 +528,38 @@ impl Session {
 
     /// Exports the rows passing the filter: reads the source again (so rows kept without
     /// messages export whole), writes JSONL in `format`, and offers it and its manifest as
-    /// downloads named `file_stem` + `.jsonl` / `.manifest.json`.
-    pub fn export(self, format: ExportFormat, options: SftOptions, file_stem: String) {
+    /// downloads named `file_stem` + `.jsonl` / `.manifest.json`. The `text` format renders
+    /// rows through the chat template of `model` (loaded first when needed).
+    pub fn export(
+        self,
+        format: ExportFormat,
+        options: SftOptions,
+        model: ModelState,
+        file_stem: String,
+    ) {
         let opened = self.opened.get_untracked();
         let filter = self.filter.get_untracked();
         let client = self.client.get_value();
         let local = self.local_files.get_value();
         self.export_status.set(Some("exporting…".into()));
         spawn_local(async move {
-            let mut exporter = Exporter::new(filter.clone(), format, options);
+            let mut template_note = None;
+            let template = if format == ExportFormat::Text {
+                self.export_status.set(Some("loading the chat template…".into()));
+                match model_chat_template(model).await {
+                    Ok((template, description)) => {
+                        template_note = Some(description);
+                        Some((template, page_render_options()))
+                    }
+                    Err(error) => {
+                        self.export_status.set(Some(format!("export failed: {error}")));
+                        return;
+                    }
+                }
+            } else {
+                None
+            };
+            let mut exporter = Exporter::new(filter.clone(), format, options, template);
             let handle = AbortHandle::new();
             let (source, result) = match &opened {
                 Opened::Split(split) => {
@@ -587,7 +613,10 @@ impl Session {
                 return;
             }
             let Exporter { parts, counts, .. } = exporter;
-            let manifest = Manifest::new(source, format, options, &filter, counts);
+            let mut manifest = Manifest::new(source, format, options, &filter, counts);
+            if let Some(description) = template_note {
+                manifest = manifest.with_chat_template(description);
+            }
             let exported = manifest.counts.exported;
             let manifest_json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
             let manifest_parts = js_sys::Array::new();
@@ -612,6 +641,8 @@ struct Exporter {
     selector: Selector,
     format: ExportFormat,
     options: SftOptions,
+    /// The chat template of the `text` format, and how to render.
+    template: Option<(ChatTemplate, RenderOptions)>,
     /// Bytes written so far (bytes).
     bytes: usize,
     /// When progress was last shown (ms, [`now_ms`]).
@@ -619,13 +650,19 @@ struct Exporter {
 }
 
 impl Exporter {
-    fn new(filter: FilterSet, format: ExportFormat, options: SftOptions) -> Self {
+    fn new(
+        filter: FilterSet,
+        format: ExportFormat,
+        options: SftOptions,
+        template: Option<(ChatTemplate, RenderOptions)>,
+    ) -> Self {
         Exporter {
             parts: js_sys::Array::new(),
             counts: ExportCounts::default(),
             selector: Selector::new(filter),
             format,
             options,
+            template,
             bytes: 0,
             last_report: now_ms(),
         }
@@ -672,6 +709,20 @@ impl Exporter {
                     return;
                 }
             },
+            ExportFormat::Text => {
+                let Some((template, render_options)) = &self.template else {
+                    self.counts.add_skip("no_chat_template", None);
+                    return;
+                };
+                match text_record(trajectory, template, render_options) {
+                    Ok(record) => serde_json::to_vec(&record).unwrap_or_default(),
+                    Err(skip) => {
+                        let note = format!("row {}: {skip}", trajectory.source.row_idx);
+                        self.counts.add_skip(skip.as_str(), Some(note));
+                        return;
+                    }
+                }
+            }
         };
         line.push(b'\n');
         self.bytes += line.len();

@@ -21,6 +21,7 @@ mod diff;
 mod header;
 mod message;
 mod timeline;
+pub(crate) mod training_text;
 
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ use self::diff::PatchPanel;
 use self::header::TrajectoryHeader;
 use self::message::MessageBlock;
 use self::timeline::Timeline;
+use self::training_text::TrainingTextPanel;
 
 /// Messages rendered at first, and added each time the reader nears the end (count).
 pub const CHUNK: usize = 40;
@@ -210,6 +212,7 @@ fn TrajectoryBody(trajectory: Arc<Trajectory>, step: RwSignal<Option<usize>>) ->
             <TrajectoryHeader trajectory=Arc::clone(&trajectory) />
             <Timeline trajectory=Arc::clone(&trajectory) reader />
             <PatchPanel trajectory=Arc::clone(&trajectory) reader />
+            <TrainingTextPanel trajectory=Arc::clone(&trajectory) />
             <div class="tx-reader__toolbar" role="search">
                 <input
                     node_ref=search_input
