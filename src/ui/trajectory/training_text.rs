@@ -96,7 +96,10 @@ type Tokens = Option<Result<(u32, u32), String>>;
 /// The training-text panel (`data-testid="training-text"`), closed until its toggle is used.
 #[component]
 pub fn TrainingTextPanel(trajectory: Arc<Trajectory>) -> impl IntoView {
-    let model = expect_context::<ModelState>();
+    // The app provides the model; a reader mounted alone (browser tests) shows no panel.
+    let Some(model) = use_context::<ModelState>() else {
+        return ().into_any();
+    };
     let open = RwSignal::new(false);
     let phase = RwSignal::new(Phase::Loading);
     let tokens = RwSignal::new(None::<Result<(u32, u32), String>>);
@@ -236,6 +239,7 @@ pub fn TrainingTextPanel(trajectory: Arc<Trajectory>) -> impl IntoView {
             {body}
         </section>
     }
+    .into_any()
 }
 
 /// The rendered text with its figures, spans note and pieces.
