@@ -49,11 +49,10 @@ fn rows_by_ranges(file: &[u8], first_tail: usize) -> Vec<Value> {
             }
         }
     };
-    let tail = Bytes::copy_from_slice(&file[file.len() - tail_len..]);
     let mut rows = Vec::new();
     for (idx, group) in layout.row_groups.iter().enumerate() {
         let span = Bytes::copy_from_slice(&file[group.start as usize..group.end as usize]);
-        let decoded = decode_row_group(len, tail.clone(), *group, span, idx).unwrap();
+        let decoded = decode_row_group(&layout, idx, span).unwrap();
         assert_eq!(decoded.len() as u64, group.n_rows);
         rows.extend(decoded);
     }

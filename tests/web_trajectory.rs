@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use serde_json::{json, Value};
 use trajex::domain::render;
 use trajex::domain::trajectory::{Role, Trajectory};
-use trajex::ui::trajectory::{TrajectoryView, CHUNK};
+use trajex::ui::trajectory::{TrajectoryView, CHUNK, FIRST_CHUNK};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -131,7 +131,7 @@ async fn a_real_row_shows_messages_timeline_and_diff() {
     let mounted = Mounted::new(trajectory.clone());
 
     assert_eq!(mounted.text("[data-testid=trajectory-title]"), instance);
-    assert_eq!(mounted.all("[data-testid=message]").len(), n_messages.min(CHUNK));
+    assert_eq!(mounted.all("[data-testid=message]").len(), n_messages.min(FIRST_CHUNK));
     let first = mounted.one("[data-testid=message]");
     assert_eq!(first.id(), "msg-0");
     assert_eq!(first.get_attribute("data-role").as_deref(), Some("system"));
@@ -191,13 +191,13 @@ async fn search_keeps_matching_messages_and_escape_clears_it() {
     input.set_value(&needle.to_uppercase());
     input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
     sleep(30).await;
-    assert_eq!(mounted.all("[data-testid=message]").len(), n_matching.min(CHUNK));
+    assert_eq!(mounted.all("[data-testid=message]").len(), n_matching.min(FIRST_CHUNK));
     assert!(mounted.text("[data-testid=shown-count]").starts_with(&format!("{n_matching} of")));
 
     input.blur().unwrap();
     press("Escape");
     sleep(30).await;
-    assert_eq!(mounted.all("[data-testid=message]").len(), n_messages.min(CHUNK));
+    assert_eq!(mounted.all("[data-testid=message]").len(), n_messages.min(FIRST_CHUNK));
 }
 
 fn hostile_row() -> Value {
@@ -296,7 +296,7 @@ async fn a_huge_row_renders_in_chunks_with_long_output_collapsed() {
         "mounted 400 messages (2 MB output) in {:.0} ms",
         performance.now() - start
     );
-    assert_eq!(mounted.all("[data-testid=message]").len(), CHUNK);
+    assert_eq!(mounted.all("[data-testid=message]").len(), FIRST_CHUNK);
     assert_eq!(mounted.all("[data-testid=timeline-mark]").len(), 200);
 
     // The 2 MB output shows only its preview until expanded.

@@ -10,9 +10,15 @@
 
 use std::io::Cursor;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use parquet::errors::ParquetError;
-use parquet::file::reader::{ChunkReader, FileReader, Length, SerializedFileReader};
+use parquet::file::metadata::page_index::RowGroupPageIndex;
+use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
+use parquet::file::properties::ReaderProperties;
+use parquet::file::reader::{ChunkReader, FileReader, Length, RowGroupReader};
+use parquet::file::serialized_reader::{SerializedFileReader, SerializedRowGroupReader};
 use serde_json::Value;
 
 /// How many bytes of a file's end to read first: enough for the metadata of most files.
@@ -32,6 +38,28 @@ pub struct ParquetLayout {
     pub columns: Vec<String>,
     /// The row groups, in order.
     pub row_groups: Vec<RowGroupSpan>,
+    /// The parsed footer, kept so that each row group is decoded without parsing it again
+    /// (a footer can be megabytes: one column chunk entry per column and row group).
+    pub footer: Footer,
+}
+
+/// A file's parsed metadata (parquet's `ParquetMetaData`), shared; equal when it is the same
+/// parse.
+#[derive(Clone)]
+pub struct Footer(Arc<ParquetMetaData>);
+
+impl PartialEq for Footer {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Footer {}
+
+impl std::fmt::Debug for Footer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Footer({} row groups)", self.0.num_row_groups())
+    }
 }
 
 /// One row group: its rows and the byte span of its column chunks.
@@ -96,11 +124,10 @@ pub fn read_layout(file_len: u64, tail: &[u8]) -> Result<LayoutRead, ParquetRead
     if needed > tail_len {
         return Ok(LayoutRead::NeedTail(needed));
     }
-    let reader = SerializedFileReader::new(SparseFile::new(
+    let metadata = ParquetMetaDataReader::new().parse_and_finish(&SparseFile::new(
         file_len,
         vec![(file_len - tail_len, Bytes::copy_from_slice(tail))],
     ))?;
-    let metadata = reader.metadata();
     let row_groups = metadata
         .row_groups()
         .iter()
@@ -126,22 +153,42 @@ pub fn read_layout(file_len: u64, tail: &[u8]) -> Result<LayoutRead, ParquetRead
         n_rows: metadata.file_metadata().num_rows().max(0) as u64,
         columns,
         row_groups,
+        footer: Footer(Arc::new(metadata)),
     }))
 }
 
-/// Decodes row group `group_idx` into JSON rows, from the file's tail (as given to
-/// [`read_layout`]) and the bytes of the group's span (`span` starts at the group's `start`).
+/// Decodes row group `group_idx` of the file `layout` describes into JSON rows, from the bytes
+/// of the group's span (`span` starts at the group's `start`; see [`RowGroupSpan`]).
+///
+/// # Errors
+/// A group index past the end, a span that does not hold the group's column chunks, or pages
+/// that do not decode (corrupt data, an unsupported codec).
 pub fn decode_row_group(
-    file_len: u64,
-    tail: Bytes,
-    group: RowGroupSpan,
-    span: Bytes,
+    layout: &ParquetLayout,
     group_idx: usize,
+    span: Bytes,
 ) -> Result<Vec<Value>, ParquetReadError> {
-    let tail_offset = file_len.saturating_sub(tail.len() as u64);
-    let file = SparseFile::new(file_len, vec![(tail_offset, tail), (group.start, span)]);
-    let reader = SerializedFileReader::new(file)?;
-    rows_of_group(&reader, group_idx)
+    let metadata = &layout.footer.0;
+    let (Some(group), true) =
+        (layout.row_groups.get(group_idx), group_idx < metadata.num_row_groups())
+    else {
+        return Err(ParquetReadError(format!(
+            "row group {group_idx} of {}",
+            metadata.num_row_groups()
+        )));
+    };
+    let file = Arc::new(SparseFile::new(layout.file_len, vec![(group.start, span)]));
+    let reader = SerializedRowGroupReader::new(
+        file,
+        metadata.row_group(group_idx),
+        RowGroupPageIndex::new(group_idx, None),
+        Arc::new(ReaderProperties::builder().build()),
+    )?;
+    let mut rows = Vec::with_capacity(group.n_rows as usize);
+    for row in reader.get_row_iter(None)? {
+        rows.push(row?.to_json_value());
+    }
+    Ok(rows)
 }
 
 /// Decodes every row of a whole parquet file in memory (a local file the user opened).

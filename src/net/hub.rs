@@ -511,7 +511,7 @@ impl SplitReader<'_> {
     async fn parquet_file(&mut self, file: &ParquetFile) -> Result<(), HubError> {
         let url = file.url.as_str();
         let mut tail_len = TAIL_PROBE;
-        let (file_len, tail, layout) = loop {
+        let (tail, layout) = loop {
             let fetched = self.fetch_range(url, &format!("bytes=-{tail_len}")).await?;
             let file_len =
                 total_length(fetched.header("content-range").as_deref()).unwrap_or(file.size);
@@ -525,7 +525,7 @@ impl SplitReader<'_> {
                 retry_after_seconds: None,
             };
             match read_layout(file_len, &tail).map_err(decode_error)? {
-                LayoutRead::Layout(layout) => break (file_len, tail, layout),
+                LayoutRead::Layout(layout) => break (tail, layout),
                 LayoutRead::NeedTail(needed) if needed > tail_len => tail_len = needed,
                 LayoutRead::NeedTail(_) => {
                     return Err(HubError::network(url, "the server did not send the file's end"))
@@ -544,7 +544,7 @@ impl SplitReader<'_> {
             let span = Bytes::from(fetched.bytes(url).await?);
             self.progress.bytes += span.len() as u64;
             let mut batch = SplitBatch::default();
-            match decode_row_group(file_len, tail.clone(), *group, span, group_idx) {
+            match decode_row_group(&layout, group_idx, span) {
                 Ok(rows) => {
                     for value in rows {
                         self.add_value(&mut batch, value);

@@ -3,9 +3,9 @@
 //! conversation, one block per message.
 //!
 //! It stays responsive on big rows (hundreds of messages, megabytes of tool output): messages
-//! are rendered in chunks as the reader scrolls ([`CHUNK`] at a time), and a long text shows
-//! only its first lines until it is expanded, so its full text is not even put in the page
-//! before that. Dataset text is rendered as text nodes, except message markdown, which is
+//! are rendered in chunks as the reader scrolls ([`FIRST_CHUNK`], then [`CHUNK`] at a time),
+//! and a long text shows only its first lines until it is expanded, so its full text is not
+//! even put in the page before that. Dataset text is rendered as text nodes, except message markdown, which is
 //! inserted only as the sanitized HTML of `domain::render::markdown_to_safe_html`.
 //!
 //! Keyboard: `j`/`k` select the next/previous message, `/` focuses the search box (which keeps
@@ -39,8 +39,15 @@ use self::message::MessageBlock;
 use self::timeline::Timeline;
 use self::training_text::TrainingTextPanel;
 
-/// Messages rendered at first, and added each time the reader nears the end (count).
+/// Messages added each time the reader nears the end of what is rendered (count).
 pub const CHUNK: usize = 40;
+
+/// Messages rendered at first (count): about two screens, so that a link opens fast; the
+/// rest follows in [`CHUNK`]s as the reader scrolls.
+pub const FIRST_CHUNK: usize = 12;
+
+/// Messages rendered past a linked step (count), so that it does not sit at the very end.
+const AFTER_STEP: usize = 6;
 
 /// Shows one trajectory, or a placeholder when there is none. The view is rebuilt only when
 /// the trajectory itself changes (another `Arc`), not when the same one is set again.
@@ -102,7 +109,7 @@ impl Reader {
         let position = self.shown.with_untracked(|shown| shown.iter().position(|&i| i == idx));
         let Some(position) = position else { return };
         if position >= self.limit.get_untracked() {
-            self.limit.set((position / CHUNK + 1) * CHUNK);
+            self.limit.set(position + 1 + AFTER_STEP);
         }
         // The new messages are rendered before the next frame; look again one frame later in
         // case the first try came too early.
@@ -151,8 +158,13 @@ fn TrajectoryBody(trajectory: Arc<Trajectory>, step: RwSignal<Option<usize>>) ->
             })
         }
     });
-    let reader =
-        Reader { step, query, expand: RwSignal::new(None), shown, limit: RwSignal::new(CHUNK) };
+    let reader = Reader {
+        step,
+        query,
+        expand: RwSignal::new(None),
+        shown,
+        limit: RwSignal::new(FIRST_CHUNK),
+    };
     let search_input = NodeRef::<html::Input>::new();
 
     // Keyboard shortcuts, for as long as the reader is mounted.
