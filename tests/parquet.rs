@@ -8,7 +8,9 @@ mod common;
 use bytes::Bytes;
 use serde_json::Value;
 use trajex::domain::normalize::normalize;
-use trajex::domain::parquet::{decode_file, decode_row_group, read_layout, LayoutRead};
+use trajex::domain::parquet::{
+    decode_file, decode_row_group, plan_reads, read_layout, LayoutRead, RowGroupSpan,
+};
 use trajex::domain::trajectory::SourceRef;
 use trajex::domain::TrajectoryMetrics;
 
@@ -110,4 +112,68 @@ fn not_parquet_is_an_error() {
     fake[12..16].copy_from_slice(&1000u32.to_le_bytes());
     fake[16..].copy_from_slice(b"PAR1");
     assert!(read_layout(20, &fake).is_err());
+}
+
+/// Reads the file through `plan_reads` (consecutive groups in one request), decoding each group
+/// from its slice of the request's bytes, as the browser does.
+fn rows_by_planned_reads(file: &[u8], max_span: u64) -> (Vec<Value>, usize) {
+    let LayoutRead::Layout(layout) = read_layout(file.len() as u64, file).unwrap() else {
+        panic!("the whole file is a long enough tail")
+    };
+    let reads = plan_reads(&layout.row_groups, max_span);
+    let mut rows = Vec::new();
+    for read in &reads {
+        let bytes = Bytes::copy_from_slice(&file[read.start as usize..read.end as usize]);
+        for idx in read.groups.clone() {
+            let group = layout.row_groups[idx];
+            let span =
+                bytes.slice((group.start - read.start) as usize..(group.end - read.start) as usize);
+            rows.extend(decode_row_group(&layout, idx, span).unwrap());
+        }
+    }
+    (rows, reads.len())
+}
+
+#[test]
+fn planned_reads_give_the_same_rows_in_fewer_requests() {
+    let file = common::fixture_bytes("open_swe_traces/openhands_swegym.zstd.parquet");
+    let whole = decode_file(Bytes::from(file.clone())).unwrap();
+    // Three groups: the first alone, then the other two together.
+    let (rows, n_reads) = rows_by_planned_reads(&file, 1 << 30);
+    assert!(rows == whole);
+    assert_eq!(n_reads, 2);
+    // A span too small for two groups: one request each.
+    let (rows, n_reads) = rows_by_planned_reads(&file, 1);
+    assert!(rows == whole);
+    assert_eq!(n_reads, 3);
+    // A group index past the end is an error, not a panic.
+    let LayoutRead::Layout(layout) = read_layout(file.len() as u64, &file).unwrap() else {
+        panic!()
+    };
+    assert!(decode_row_group(&layout, 3, Bytes::new()).is_err());
+    // A span that does not hold the group is an error too.
+    assert!(decode_row_group(&layout, 0, Bytes::from_static(b"nonsense")).is_err());
+}
+
+#[test]
+fn plan_reads_covers_each_group_once_within_the_span() {
+    let group = |start, end| RowGroupSpan { n_rows: 1, start, end };
+    // Contiguous groups of 10 bytes, an empty one, then a gap before the last two.
+    let groups = [
+        group(4, 14),
+        group(14, 24),
+        group(24, 34),
+        group(34, 34),
+        group(34, 44),
+        group(50, 60),
+        group(60, 200),
+    ];
+    let reads = plan_reads(&groups, 25);
+    let spans: Vec<(u64, u64, std::ops::Range<usize>)> =
+        reads.iter().map(|r| (r.start, r.end, r.groups.clone())).collect();
+    assert_eq!(
+        spans,
+        vec![(4, 14, 0..1), (14, 34, 1..3), (34, 44, 4..5), (50, 60, 5..6), (60, 200, 6..7)]
+    );
+    assert!(plan_reads(&[], 25).is_empty());
 }

@@ -73,6 +73,47 @@ pub struct RowGroupSpan {
     pub end: u64,
 }
 
+/// Bytes asked for at most in one range request when row groups are read together (bytes).
+pub const MAX_READ_SPAN: u64 = 4 * 1024 * 1024;
+
+/// One range request covering consecutive row groups: the byte span `start..end` and the
+/// groups it holds (indexes into [`ParquetLayout::row_groups`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadSpan {
+    /// Offset of the first byte.
+    pub start: u64,
+    /// Offset just past the last byte.
+    pub end: u64,
+    /// The row groups inside, in order.
+    pub groups: std::ops::Range<usize>,
+}
+
+/// Groups consecutive row groups into range requests of at most `max_span` bytes (a single
+/// bigger group gets a request of its own), so that a file of many small groups is not read
+/// one request per group. The first request holds only the first group, so that the first
+/// rows come as soon as possible. Empty groups (no bytes) get no request of their own (they
+/// may sit inside another's range: skip them when decoding).
+pub fn plan_reads(groups: &[RowGroupSpan], max_span: u64) -> Vec<ReadSpan> {
+    let mut reads: Vec<ReadSpan> = Vec::new();
+    for (idx, group) in groups.iter().enumerate() {
+        if group.end <= group.start {
+            continue;
+        }
+        // The first read stays one group; later ones grow up to `max_span`.
+        let can_join = reads.len() > 1;
+        match reads.last_mut() {
+            Some(last)
+                if can_join && last.end == group.start && group.end - last.start <= max_span =>
+            {
+                last.end = group.end;
+                last.groups.end = idx + 1;
+            }
+            _ => reads.push(ReadSpan { start: group.start, end: group.end, groups: idx..idx + 1 }),
+        }
+    }
+    reads
+}
+
 /// What [`read_layout`] needs or found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LayoutRead {

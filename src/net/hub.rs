@@ -25,7 +25,9 @@ use crate::domain::hub::{
 };
 use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
-use crate::domain::parquet::{decode_row_group, read_layout, LayoutRead, TAIL_PROBE};
+use crate::domain::parquet::{
+    decode_row_group, plan_reads, read_layout, LayoutRead, MAX_READ_SPAN, TAIL_PROBE,
+};
 use crate::domain::stream::{DecodedRow, JsonlDecoder, RowResult};
 use crate::domain::trajectory::{Origin, Trajectory};
 
@@ -534,32 +536,38 @@ impl SplitReader<'_> {
         };
         self.progress.bytes += tail.len() as u64;
         self.progress.total_rows = Some(self.progress.total_rows.unwrap_or(0) + layout.n_rows);
-        for (group_idx, group) in layout.row_groups.iter().enumerate() {
-            if group.end <= group.start {
-                continue;
-            }
+        // Consecutive row groups are read together (fewer requests); see `plan_reads`.
+        for read in plan_reads(&layout.row_groups, MAX_READ_SPAN) {
             self.abort.wait_while_paused().await;
             let fetched =
-                self.fetch_range(url, &format!("bytes={}-{}", group.start, group.end - 1)).await?;
-            let span = Bytes::from(fetched.bytes(url).await?);
-            self.progress.bytes += span.len() as u64;
-            let mut batch = SplitBatch::default();
-            match decode_row_group(&layout, group_idx, span) {
-                Ok(rows) => {
-                    for value in rows {
-                        self.add_value(&mut batch, value);
+                self.fetch_range(url, &format!("bytes={}-{}", read.start, read.end - 1)).await?;
+            let bytes = Bytes::from(fetched.bytes(url).await?);
+            self.progress.bytes += bytes.len() as u64;
+            for group_idx in read.groups.clone() {
+                let group = layout.row_groups[group_idx];
+                if group.end <= group.start {
+                    continue;
+                }
+                let from = (group.start - read.start) as usize;
+                let to = ((group.end - read.start) as usize).min(bytes.len());
+                let mut batch = SplitBatch::default();
+                match decode_row_group(&layout, group_idx, bytes.slice(from.min(to)..to)) {
+                    Ok(rows) => {
+                        for value in rows {
+                            self.add_value(&mut batch, value);
+                        }
+                    }
+                    Err(error) => {
+                        // The group's rows are counted as errors, one each, so counts stay whole.
+                        for _ in 0..group.n_rows {
+                            let row_idx = self.take_row_idx();
+                            batch.errors.push((row_idx, format!("{}: {error}", file.filename)));
+                            self.progress.errors += 1;
+                        }
                     }
                 }
-                Err(error) => {
-                    // The group's rows are counted as errors, one each, so counts stay whole.
-                    for _ in 0..group.n_rows {
-                        let row_idx = self.take_row_idx();
-                        batch.errors.push((row_idx, format!("{}: {error}", file.filename)));
-                        self.progress.errors += 1;
-                    }
-                }
+                self.deliver(batch);
             }
-            self.deliver(batch);
         }
         Ok(())
     }
