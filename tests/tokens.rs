@@ -29,8 +29,9 @@ fn root() -> PathBuf {
 }
 
 fn expected() -> Value {
-    let text = std::fs::read_to_string(root().join("tests/fixtures/tokenizer/expected_counts.json"))
-        .expect("expected_counts.json (run scripts/expected-token-counts.py)");
+    let text =
+        std::fs::read_to_string(root().join("tests/fixtures/tokenizer/expected_counts.json"))
+            .expect("expected_counts.json (run scripts/expected-token-counts.py)");
     serde_json::from_str(&text).expect("expected_counts.json is JSON")
 }
 
@@ -100,10 +101,14 @@ fn real_qwen_tokenizer_counts_equal_python_tokenizers() {
     let counter = TokenCounter::from_json(&std::fs::read(path).unwrap()).expect("Qwen2.5 loads");
     assert!(check("qwen2_5", &counter) > 20);
     // The ids the toolchain notes recorded for this text (special tokens recognised).
-    let ids = counter.ids("Hello, my dog is cute. 你好世界 <|im_start|>user\nhi<|im_end|>").unwrap();
+    let ids =
+        counter.ids("Hello, my dog is cute. 你好世界 <|im_start|>user\nhi<|im_end|>").unwrap();
     assert_eq!(
         ids,
-        [9707, 11, 847, 5562, 374, 18838, 13, 220, 108386, 99489, 220, 151644, 872, 198, 6023, 151645]
+        [
+            9707, 11, 847, 5562, 374, 18838, 13, 220, 108386, 99489, 220, 151644, 872, 198, 6023,
+            151645
+        ]
     );
 }
 

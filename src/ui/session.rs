@@ -475,7 +475,8 @@ impl Session {
             for (idx, trajectory, tokens) in counts {
                 if let Some(row) = rows.get_mut(idx) {
                     if Arc::ptr_eq(&row.trajectory, &trajectory) {
-                        Arc::make_mut(&mut row.metrics).set_exact_tokens(tokens, Arc::clone(&model));
+                        Arc::make_mut(&mut row.metrics)
+                            .set_exact_tokens(tokens, Arc::clone(&model));
                     }
                 }
             }
