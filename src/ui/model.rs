@@ -542,15 +542,18 @@ pub fn tokens_label(session: Session) -> String {
 /// The reader's exact count of one trajectory, and the trigger of its per-message counts.
 #[component]
 pub fn ExactTokens(trajectory: Arc<Trajectory>) -> impl IntoView {
-    let model = expect_context::<ModelState>();
+    // A reader mounted on its own (tests, embeds) has no model: no exact counts then.
+    let Some(model) = use_context::<ModelState>() else {
+        return ().into_any();
+    };
     model.count_messages_of(Arc::clone(&trajectory));
     let whole = RwSignal::new(None::<(String, u32)>);
-    let text = trajectory_text(&trajectory);
     Effect::new(move |_| {
         if model.status.get() != ModelStatus::Ready {
             return;
         }
-        let text = text.clone();
+        // Built only once a tokenizer is ready: opening a trajectory does not pay for it.
+        let text = trajectory_text(&trajectory);
         let id = model.model_id.get_untracked();
         spawn_local(async move {
             if let Ok(counts) = model.count(vec![text]).await {
@@ -558,7 +561,7 @@ pub fn ExactTokens(trajectory: Arc<Trajectory>) -> impl IntoView {
             }
         });
     });
-    move || {
+    (move || {
         match whole.get() {
         Some((id, n)) => view! {
             <div class="tx-metrics__item" data-metric="exact_tokens" title=format!("counted with the tokenizer of {id}")>
@@ -588,14 +591,17 @@ pub fn ExactTokens(trajectory: Arc<Trajectory>) -> impl IntoView {
         }
         .into_any(),
     }
-    }
+    })
+    .into_any()
 }
 
 /// A message's exact token count in the reader, once counted.
 #[component]
 pub fn MessageTokens(trajectory: Arc<Trajectory>, idx: usize) -> impl IntoView {
-    let model = expect_context::<ModelState>();
-    move || {
+    let Some(model) = use_context::<ModelState>() else {
+        return ().into_any();
+    };
+    (move || {
         model.message_count(&trajectory, idx).map(|n| {
             view! {
                 <span
@@ -607,5 +613,6 @@ pub fn MessageTokens(trajectory: Arc<Trajectory>, idx: usize) -> impl IntoView {
                 </span>
             }
         })
-    }
+    })
+    .into_any()
 }
