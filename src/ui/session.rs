@@ -542,6 +542,18 @@ impl Session {
         let filter = self.filter.get_untracked();
         let client = self.client.get_value();
         let local = self.local_files.get_value();
+        // Exact token counts found so far: the export judges the token filters with them too,
+        // so that it keeps the rows the page shows.
+        let exact: ExactCounts = self.rows.with_untracked(|rows| {
+            rows.iter()
+                .filter_map(|row| {
+                    let tokens = row.metrics.exact_tokens?;
+                    let model = row.metrics.exact_tokenizer.clone()?;
+                    let source = &row.trajectory.source;
+                    Some(((source.origin.to_string(), source.row_idx), (tokens, model)))
+                })
+                .collect()
+        });
         self.export_status.set(Some("exporting…".into()));
         spawn_local(async move {
             let mut template_note = None;
@@ -561,6 +573,7 @@ impl Session {
                 None
             };
             let mut exporter = Exporter::new(filter.clone(), format, options, template);
+            exporter.exact = exact;
             let handle = AbortHandle::new();
             let (source, result) = match &opened {
                 Opened::Split(split) => {
@@ -648,7 +661,12 @@ struct Exporter {
     bytes: usize,
     /// When progress was last shown (ms, [`now_ms`]).
     last_report: f64,
+    /// Exact token counts of rows of the session, by (origin, row index).
+    exact: ExactCounts,
 }
+
+/// Exact token counts (tokens, tokenizer model id) by (row origin, row index).
+type ExactCounts = std::collections::HashMap<(String, u64), (usize, Arc<str>)>;
 
 impl Exporter {
     fn new(
@@ -666,6 +684,7 @@ impl Exporter {
             template,
             bytes: 0,
             last_report: now_ms(),
+            exact: ExactCounts::new(),
         }
     }
 
@@ -696,7 +715,15 @@ impl Exporter {
 
     fn write(&mut self, raw: Vec<u8>, trajectory: &Trajectory) {
         self.counts.rows_read += 1;
-        let metrics = TrajectoryMetrics::of(trajectory);
+        let mut metrics = TrajectoryMetrics::of(trajectory);
+        if !self.exact.is_empty() {
+            let source = &trajectory.source;
+            if let Some((tokens, model)) =
+                self.exact.get(&(source.origin.to_string(), source.row_idx))
+            {
+                metrics.set_exact_tokens(*tokens, Arc::clone(model));
+            }
+        }
         if let Verdict::Reject(rejection) = self.selector.judge(trajectory, &metrics) {
             *self.counts.filtered_out.entry(rejection.as_str().to_owned()).or_default() += 1;
             return;
