@@ -10,36 +10,22 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use trajex::domain::normalize::normalize_decoded;
-use trajex::domain::stream::decode_document;
 use trajex::domain::tokens::{trajectory_text, TokenCounter};
-use trajex::domain::trajectory::Origin;
 
-const FIXTURES: [&str; 7] = [
-    "open_swe_traces/openhands_swegym.jsonl",
-    "real/swegym_openhands_sampled_trajectories.jsonl",
-    "real/nebius_swe_agent_trajectories.jsonl",
-    "real/swe_smith_trajectories.jsonl",
-    "real/swe_play_trajectories_xml_calls.jsonl",
-    "real/sweagent_traj_files.jsonl",
-    "real/mini_swe_agent_traj.jsonl",
-];
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The counted text of every row of the trajectory fixtures.
 fn texts() -> Vec<String> {
-    let mut texts = Vec::new();
-    for name in FIXTURES {
-        let bytes = std::fs::read(root().join("tests/fixtures").join(name)).expect("fixture");
-        for (idx, row) in decode_document(&bytes).into_iter().enumerate() {
-            let Ok(row) = row else { continue };
-            let origin = Origin::File { path: name.to_owned() };
-            texts.push(trajectory_text(&normalize_decoded(row, origin, idx as u64)));
-        }
-    }
-    texts
+    common::FIXTURES
+        .iter()
+        .flat_map(|name| common::trajectories(name))
+        .map(|t| trajectory_text(&t))
+        .collect()
 }
 
 fn tokens(c: &mut Criterion) {

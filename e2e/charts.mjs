@@ -9,94 +9,21 @@
 // takes it back out, that charts update while a split streams but no more often than the
 // session's flush cadence, that both themes draw, and that hostile labels stay text.
 // Screenshots go to e2e/artifacts/charts-*.png. Ends with `charts e2e: N passed, M failed`.
-import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { startHub } from '../hub/server.mjs';
 import { writeHostileFile } from './hostile.mjs';
+import { startHarness } from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
-const DIST = path.resolve(process.argv[2] || path.join(ROOT, 'dist'));
-const ARTIFACTS = path.join(HERE, 'artifacts');
-const TIMEOUT = 30_000;
 const FLUSH_MS = 100; // src/ui/session.rs FLUSH_MS
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.jsonl': 'application/jsonl; charset=utf-8',
-};
-
-if (!fs.existsSync(path.join(DIST, 'index.html'))) {
-  console.error(`charts e2e: ${DIST}/index.html not found; run \`trunk build\` first`);
-  process.exit(2);
-}
-const chromePath = process.env.CHROMIUM;
-if (!chromePath) {
-  console.error('charts e2e: set CHROMIUM to the chromium binary (e.g. CHROMIUM=$(command -v chromium))');
-  process.exit(2);
-}
-
-// Static server of dist/ (index.html for unknown paths).
-const site = http.createServer((req, res) => {
-  const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  let file = path.join(DIST, pathname);
-  if (!(file.startsWith(DIST) && fs.existsSync(file) && fs.statSync(file).isFile())) file = path.join(DIST, 'index.html');
-  res.writeHead(200, {
-    'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
-    'Content-Length': fs.statSync(file).size,
-    'Cache-Control': 'no-store',
-  });
-  fs.createReadStream(file).pipe(res);
-});
-const port = await new Promise((resolve) => site.listen(0, '127.0.0.1', () => resolve(site.address().port)));
-const base = `http://127.0.0.1:${port}`;
-
-const hub = await startHub({ root: path.join(ROOT, 'hub', 'data'), port: 0, host: '127.0.0.1', maxAge: 0 });
-const endpoints = `endpoint=${encodeURIComponent(hub.url)}&viewer_endpoint=${encodeURIComponent(`${hub.url}/viewer`)}`;
+const harness = await startHarness({ name: 'charts e2e', profile: 'trajex-charts-', viewport: { width: 1400, height: 1000 } });
+const { base, hub, endpoints, timeout: TIMEOUT, open, text, waitFor, waitLoaded, clean, check, finish } = harness;
 const DEMO = `${base}/?dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl&${endpoints}`;
 
-const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'trajex-charts-')), {
-  executablePath: chromePath,
-  headless: true,
-  viewport: { width: 1400, height: 1000 },
-  args: [
-    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
-  ],
-});
-
-async function open(url) {
-  const page = await ctx.newPage();
-  const problems = { pageErrors: [], consoleErrors: [] };
-  page.on('pageerror', (e) => problems.pageErrors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') problems.consoleErrors.push(m.text()); });
-  await page.goto(url);
-  return { page, problems };
-}
-const text = async (page, testid) => (await page.textContent(`[data-testid=${testid}]`))?.trim();
-const waitFor = (page, predicate, arg) => page.waitForFunction(predicate, arg, { timeout: TIMEOUT });
-const waitLoaded = (page) =>
-  waitFor(page, () => document.querySelector('[data-testid=load-status]')?.textContent === 'Loaded');
 const tableRows = (page) => page.$$eval('[data-testid=table-row]', (rows) => rows.length);
-const shoot = async (page, name, selector = '[data-testid=charts]') => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const shot = path.join(ARTIFACTS, `charts-${name}.png`);
-  await (await page.$(selector)).screenshot({ path: shot });
-  return shot;
-};
-const clean = (problems) => {
-  assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions');
-  assert.deepEqual(problems.consoleErrors.filter((e) => !/Failed to load resource/.test(e)), [], 'console errors');
-};
+const shoot = (page, name, selector = '[data-testid=charts]') => harness.shoot(page, `charts-${name}`, selector);
 /** Opens the charts section (its state is remembered across pages) and waits for a chart. */
 async function openCharts(page) {
   await page.waitForSelector('[data-testid=charts-toggle]', { timeout: TIMEOUT });
@@ -111,20 +38,6 @@ const bars = (page, id) =>
     rects.map((r) => ({ index: Number(r.dataset.index), label: r.dataset.label, count: Number(r.dataset.count), cls: r.getAttribute('class') })));
 const sum = (list) => list.reduce((a, b) => a + b.count, 0);
 const countsText = (page) => text(page, 'counts');
-
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed += 1;
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failed += 1;
-    console.log(`FAIL ${name} (${Date.now() - t0} ms)\n     ${String(e?.stack || e).split('\n').join('\n     ')}`);
-  }
-}
 
 await check('the charts render for the demo split: SVG with bars, hit areas, counts that add up', async () => {
   const { page, problems } = await open(DEMO);
@@ -309,8 +222,4 @@ await check('hostile names in charts stay text: no script runs, no element injec
   await page.close();
 });
 
-await ctx.close();
-site.close();
-await hub.close();
-console.log(`charts e2e: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish();

@@ -9,131 +9,23 @@
 // hostile rows. Prints one line per check (with timings) and ends with `e2e: N passed, M failed`;
 // exits non-zero if any check failed. Screenshots go to e2e/artifacts/; docs/screenshot.png
 // (for the README) is written only when missing or when E2E_UPDATE_SCREENSHOT=1.
-import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { startHub } from '../hub/server.mjs';
 import { writeHostileFile } from './hostile.mjs';
+import { ROOT, startHarness } from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
-const DIST = path.resolve(process.argv[2] || path.join(ROOT, 'dist'));
-const ARTIFACTS = path.join(HERE, 'artifacts');
-const TIMEOUT = 30_000;
+const { base, hub, endpoints, timeout: TIMEOUT, open, text, waitFor, waitLoaded, shoot, clean, check, finish } =
+  await startHarness({ name: 'e2e', build: 'trunk build --release', profile: 'trajex-e2e-', acceptDownloads: true });
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.jsonl': 'application/jsonl; charset=utf-8',
-  '.md': 'text/markdown; charset=utf-8',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-if (!fs.existsSync(path.join(DIST, 'index.html'))) {
-  console.error(`e2e: ${DIST}/index.html not found; run \`trunk build --release\` first`);
-  process.exit(2);
-}
-const chromePath = process.env.CHROMIUM;
-if (!chromePath) {
-  console.error('e2e: set CHROMIUM to the chromium binary (e.g. CHROMIUM=$(command -v chromium))');
-  process.exit(2);
-}
-
-// Static server. Paths that do not exist get index.html (SPA fallback for client-side routes),
-// except under /demo/, so that a missing data file is a real 404.
-const site = http.createServer((req, res) => {
-  const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  let file = path.join(DIST, pathname);
-  const exists = file.startsWith(DIST) && fs.existsSync(file) && fs.statSync(file).isFile();
-  if (!exists) {
-    if (pathname.startsWith('/demo/')) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' });
-      res.end('not found');
-      return;
-    }
-    file = path.join(DIST, 'index.html');
-  }
-  res.writeHead(200, {
-    'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
-    'Content-Length': fs.statSync(file).size,
-    'Cache-Control': 'no-store',
-  });
-  fs.createReadStream(file).pipe(res);
-});
-const port = await new Promise((resolve) => site.listen(0, '127.0.0.1', () => resolve(site.address().port)));
-const base = `http://127.0.0.1:${port}`;
-
-const hub = await startHub({ root: path.join(ROOT, 'hub', 'data'), port: 0, host: '127.0.0.1', maxAge: 0 });
-const endpoints = `endpoint=${encodeURIComponent(hub.url)}&viewer_endpoint=${encodeURIComponent(`${hub.url}/viewer`)}`;
-
-const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'trajex-e2e-')), {
-  executablePath: chromePath,
-  headless: true,
-  viewport: { width: 1400, height: 900 },
-  acceptDownloads: true,
-  args: [
-    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
-  ],
-});
-
-/** Opens a page that records uncaught exceptions and console errors. */
-async function open(url) {
-  const page = await ctx.newPage();
-  const problems = { pageErrors: [], consoleErrors: [] };
-  page.on('pageerror', (e) => problems.pageErrors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') problems.consoleErrors.push(m.text()); });
-  const started = Date.now();
-  await page.goto(url);
-  return { page, problems, started };
-}
-
-const text = async (page, testid) => (await page.textContent(`[data-testid=${testid}]`))?.trim();
-const waitFor = (page, predicate, arg) => page.waitForFunction(predicate, arg, { timeout: TIMEOUT });
-const waitLoaded = (page) =>
-  waitFor(page, () => document.querySelector('[data-testid=load-status]')?.textContent === 'Loaded');
 const tableRows = (page) =>
   page.$$eval('[data-testid=table-row]', (rows) => rows.map((row) => Number(row.dataset.row)).sort((a, b) => a - b));
 const marks = (page) =>
   page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
     .filter((m) => m.name.startsWith('trajex:')).map((m) => [m.name, m.startTime])));
-const shoot = async (page, name) => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const shot = path.join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path: shot });
-  return shot;
-};
-const clean = (problems) => {
-  assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions');
-  assert.deepEqual(problems.consoleErrors.filter((e) => !/Failed to load resource/.test(e)), [], 'console errors');
-};
 const FIXTURE = path.join(ROOT, 'tests', 'fixtures', 'open_swe_traces', 'openhands_swegym.jsonl');
 const fixtureLines = fs.readFileSync(FIXTURE, 'utf8').split('\n').filter((l) => l.length > 0);
-
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed += 1;
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failed += 1;
-    console.log(`FAIL ${name} (${Date.now() - t0} ms)\n     ${String(e?.stack || e).split('\n').join('\n     ')}`);
-  }
-}
 
 await check('open a dataset by id from the start page; its split streams (parquet) into the table', async () => {
   const { page, problems, started } = await open(`${base}/?${endpoints}`);
@@ -348,8 +240,4 @@ await check('hostile rows render as text: no script runs, the page stays respons
   await page.close();
 });
 
-await ctx.close();
-site.close();
-await hub.close();
-console.log(`e2e: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish();

@@ -10,40 +10,10 @@
 // then downloads the rows passing a filter in the `text` format, and checks that a model without
 // a chat template gives a message, not a blank. Prints one line per check and ends with
 // `e2e-template: N passed, M failed`; exits non-zero if any check failed.
-import http from 'node:http';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { startHub } from '../hub/server.mjs';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
-const DIST = path.resolve(process.argv[2] || path.join(ROOT, 'dist'));
-const ARTIFACTS = path.join(HERE, 'artifacts');
-const TIMEOUT = 60_000;
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.jsonl': 'application/jsonl; charset=utf-8',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-};
-
-if (!fs.existsSync(path.join(DIST, 'index.html'))) {
-  console.error(`e2e-template: ${DIST}/index.html not found; run \`trunk build\` first`);
-  process.exit(2);
-}
-const chromePath = process.env.CHROMIUM;
-if (!chromePath) {
-  console.error('e2e-template: set CHROMIUM to the chromium binary (e.g. CHROMIUM=$(command -v chromium))');
-  process.exit(2);
-}
+import { ROOT, startHarness } from './harness.mjs';
 
 // The expected training text of the demo split's row 0 (the same bytes as the fixture file).
 const expected = fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'templates', 'expected_renders.jsonl'), 'utf8')
@@ -53,60 +23,9 @@ assert.ok(expected?.text, 'expected render of row 0');
 const utf8 = Buffer.from(expected.text, 'utf8');
 const expectedSpans = expected.spans.map(([, start, end]) => utf8.subarray(start, end).toString('utf8'));
 
-const site = http.createServer((req, res) => {
-  const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  let file = path.join(DIST, pathname);
-  if (!(file.startsWith(DIST) && fs.existsSync(file) && fs.statSync(file).isFile())) file = path.join(DIST, 'index.html');
-  res.writeHead(200, {
-    'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
-    'Content-Length': fs.statSync(file).size,
-    'Cache-Control': 'no-store',
-  });
-  fs.createReadStream(file).pipe(res);
-});
-const port = await new Promise((resolve) => site.listen(0, '127.0.0.1', () => resolve(site.address().port)));
-const base = `http://127.0.0.1:${port}`;
-const hub = await startHub({ root: path.join(ROOT, 'hub', 'data'), port: 0, host: '127.0.0.1', maxAge: 0 });
-const endpoints = `endpoint=${encodeURIComponent(hub.url)}&viewer_endpoint=${encodeURIComponent(`${hub.url}/viewer`)}`;
+const { base, endpoints, timeout: TIMEOUT, open, text, waitFor, waitLoaded, shoot, clean, check, finish } =
+  await startHarness({ name: 'e2e-template', profile: 'trajex-e2e-tpl-', acceptDownloads: true, timeout: 60_000 });
 const split = `dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl&${endpoints}`;
-
-const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'trajex-e2e-tpl-')), {
-  executablePath: chromePath,
-  headless: true,
-  viewport: { width: 1400, height: 900 },
-  acceptDownloads: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-});
-
-async function open(url) {
-  const page = await ctx.newPage();
-  const problems = { pageErrors: [], consoleErrors: [] };
-  page.on('pageerror', (e) => problems.pageErrors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') problems.consoleErrors.push(m.text()); });
-  await page.goto(url);
-  return { page, problems };
-}
-const waitFor = (page, predicate, arg) => page.waitForFunction(predicate, arg, { timeout: TIMEOUT });
-const text = async (page, testid) => (await page.textContent(`[data-testid=${testid}]`))?.trim();
-const clean = (problems, allowed = /Failed to load resource/) => {
-  assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions');
-  assert.deepEqual(problems.consoleErrors.filter((e) => !allowed.test(e)), [], 'console errors');
-};
-
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed += 1;
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failed += 1;
-    console.log(`FAIL ${name} (${Date.now() - t0} ms)\n     ${String(e?.stack || e).split('\n').join('\n     ')}`);
-  }
-}
 
 await check('training text: the Qwen2.5 template render of a demo row, spans highlighted, tokens counted', async () => {
   const { page, problems } = await open(`${base}/?${split}&row=0`);
@@ -131,15 +50,14 @@ await check('training text: the Qwen2.5 template render of a demo row, spans hig
     assert.deepEqual([total, assistant], expected.tokens, 'the counts of Python tokenizers on the same text');
   }
   assert.equal(await page.$('[data-testid=training-spans-note]'), null, 'Qwen2.5 is prefix-stable here');
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, 'training-text.png') });
+  await shoot(page, 'training-text');
   clean(problems);
   await page.close();
 });
 
 await check('download in the text format: one {"text"} line per exported row, with a manifest', async () => {
   const { page, problems } = await open(`${base}/?${split}&tool_calls=18-`);
-  await waitFor(page, () => document.querySelector('[data-testid=load-status]')?.textContent === 'Loaded');
+  await waitLoaded(page);
   const downloads = [];
   page.on('download', (d) => downloads.push(d));
   await page.selectOption('[data-testid=export-format]', 'text');
@@ -178,8 +96,4 @@ await check('a model without a chat template: a clear message, not a blank', asy
   await page.close();
 });
 
-await ctx.close();
-site.close();
-await hub.close();
-console.log(`e2e-template: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish();

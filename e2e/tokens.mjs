@@ -13,67 +13,51 @@
 // takes tokenizer.json from Cache Storage (no request to the hub). With TOKENS_BENCH, also times
 // counting every row of that JSONL file in the page (Performance marks trajex:tokens-start/end)
 // and prints MB/s of counted text.
-import http from 'node:http';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { startHub } from '../hub/server.mjs';
+import { ROOT, startHarness } from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
-const DIST = path.resolve(process.argv[2] || path.join(ROOT, 'dist'));
-const TIMEOUT = 60_000;
 const MODEL = 'Qwen/Qwen2.5-Coder-32B-Instruct';
 const EXPECTED = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'tokenizer', 'expected_counts.json'), 'utf8'));
 const QWEN_ROWS = EXPECTED.qwen2_5.rows.filter((r) => r.file === 'tests/fixtures/open_swe_traces/openhands_swegym.jsonl');
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.jsonl': 'application/jsonl; charset=utf-8' };
 
-const chromePath = process.env.CHROMIUM;
-if (!chromePath || !fs.existsSync(path.join(DIST, 'index.html'))) {
-  console.error('usage: CHROMIUM=$(command -v chromium) node e2e/tokens.mjs DIST (a trunk build with the tokenizer worker)');
-  process.exit(2);
-}
-
-// Static server for dist/ (SPA fallback), recording every path asked for; also serves a bench
-// corpus at /bench/corpus.jsonl when TOKENS_BENCH is set.
+// Every path asked of the static server, which also serves a bench corpus at
+// /bench/corpus.jsonl when TOKENS_BENCH is set.
 const siteLog = [];
-const site = http.createServer((req, res) => {
-  const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  siteLog.push(pathname);
-  let file = path.join(DIST, pathname);
-  if (pathname === '/bench/corpus.jsonl' && process.env.TOKENS_BENCH) file = path.resolve(process.env.TOKENS_BENCH);
-  else if (!(file.startsWith(DIST) && fs.existsSync(file) && fs.statSync(file).isFile())) file = path.join(DIST, 'index.html');
-  res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Content-Length': fs.statSync(file).size, 'Cache-Control': 'no-store' });
-  fs.createReadStream(file).pipe(res);
+const harness = await startHarness({
+  name: 'tokens e2e',
+  usage: 'usage: CHROMIUM=$(command -v chromium) node e2e/tokens.mjs DIST (a trunk build with the tokenizer worker)',
+  profile: 'trajex-tokens-',
+  timeout: 60_000,
+  files: process.env.TOKENS_BENCH ? { '/bench/corpus.jsonl': path.resolve(process.env.TOKENS_BENCH) } : {},
+  siteLog,
 });
-const port = await new Promise((resolve) => site.listen(0, '127.0.0.1', () => resolve(site.address().port)));
-const base = `http://127.0.0.1:${port}`;
-const hub = await startHub({ root: path.join(ROOT, 'hub', 'data'), port: 0, host: '127.0.0.1', maxAge: 0 });
-const endpoints = `endpoint=${encodeURIComponent(hub.url)}&viewer_endpoint=${encodeURIComponent(`${hub.url}/viewer`)}`;
+const { base, hub, endpoints, timeout: TIMEOUT, text, waitFor, waitLoaded, finish } = harness;
 const hubLog = async () => (await (await fetch(`${hub.url}/__control/requests`)).json()).map((e) => e.url || e.path || JSON.stringify(e));
 const clearHubLog = () => fetch(`${hub.url}/__control/requests`, { method: 'DELETE' });
 
-const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'trajex-tokens-')), {
-  executablePath: chromePath,
-  headless: true,
-  viewport: { width: 1400, height: 900 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-});
-
-const problems = [];
+// The problems of the pages opened in the current check; a check fails on any of them.
+const opened = [];
 async function open(url) {
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`); });
-  await page.goto(url);
+  const { page, problems } = await harness.open(url);
+  opened.push(problems);
   return page;
 }
-const text = async (page, testid) => (await page.textContent(`[data-testid=${testid}]`))?.trim();
-const waitFor = (page, predicate, arg, timeout = TIMEOUT) => page.waitForFunction(predicate, arg, { timeout });
-const waitLoaded = (page) => waitFor(page, () => document.querySelector('[data-testid=load-status]')?.textContent === 'Loaded');
+const pageErrors = () => opened.splice(0).flatMap((p) => [
+  ...p.pageErrors.map((e) => `pageerror: ${e}`),
+  ...p.consoleErrors.filter((e) => !/Failed to load resource/.test(e)).map((e) => `console: ${e}`),
+]);
+/** A check that also fails on an uncaught exception or console error in its pages. */
+const check = (name, fn) => harness.check(name, async () => {
+  try {
+    await fn();
+  } catch (e) {
+    opened.splice(0);
+    throw e;
+  }
+  assert.deepEqual(pageErrors(), [], 'page errors');
+});
 const waitCounted = (page, n) => waitFor(page, (n) => (document.querySelector('[data-testid=tokenizer-status]')?.textContent || '').includes(`${n} / ${n} rows counted`), n);
 const tokenCells = (page) => page.$$eval('[data-testid=table-row]', (rows) => rows
   .map((row) => ({ row: Number(row.dataset.row), cell: row.querySelector('[data-testid=cell-tokens]') }))
@@ -93,22 +77,6 @@ async function readerCounts(page, row) {
   ]));
   assert.ok(shown.length >= 10, `messages shown: ${shown.length}`);
   assert.deepEqual(shown.map(([, n]) => n), shown.map(([idx]) => QWEN_ROWS[row].message_counts[idx]), `row ${row}: per-message counts equal Python tokenizers`);
-}
-
-let passed = 0;
-let failed = 0;
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    assert.deepEqual(problems.splice(0), [], 'page errors');
-    passed += 1;
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failed += 1;
-    problems.splice(0);
-    console.log(`FAIL ${name} (${Date.now() - t0} ms)\n     ${String(e?.stack || e).split('\n').join('\n     ')}`);
-  }
 }
 
 const split = `dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl&${endpoints}`;
@@ -205,8 +173,4 @@ if (process.env.TOKENS_BENCH) {
   });
 }
 
-await ctx.close();
-site.close();
-await hub.close();
-console.log(`tokens e2e: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await finish();

@@ -140,6 +140,22 @@ pub(crate) fn message_id(idx: usize) -> String {
     format!("msg-{idx}")
 }
 
+/// The end of a panel's tab row (`tx-tabs`): a spacer, then the "Hide"/"Show" button that
+/// folds the panel's body (`open`) in and out.
+#[component]
+pub(crate) fn PanelToggle(open: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <span class="tx-reader__spacer"></span>
+        <button
+            class="tx-tabs__toggle"
+            aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|open| *open = !*open)
+        >
+            {move || if open.get() { "Hide" } else { "Show" }}
+        </button>
+    }
+}
+
 /// One trajectory, shown.
 #[component]
 fn TrajectoryBody(trajectory: Arc<Trajectory>, step: RwSignal<Option<usize>>) -> impl IntoView {

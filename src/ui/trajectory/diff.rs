@@ -12,7 +12,7 @@ use crate::domain::render::{self, group_digits, DiffRow, PatchView};
 use crate::domain::trajectory::Trajectory;
 
 use super::message::MessageLink;
-use super::Reader;
+use super::{PanelToggle, Reader};
 
 /// Diff rows rendered before "show all" (count).
 const ROW_LIMIT: usize = 600;
@@ -84,14 +84,7 @@ pub fn PatchPanel(trajectory: Arc<Trajectory>, reader: Reader) -> impl IntoView 
         <section class="tx-patches" data-testid="patches">
             <div class="tx-tabs" role="tablist" aria-label="Patches">
                 {tabs}
-                <span class="tx-reader__spacer"></span>
-                <button
-                    class="tx-tabs__toggle"
-                    aria-expanded=move || open.get().to_string()
-                    on:click=move |_| open.update(|open| *open = !*open)
-                >
-                    {move || if open.get() { "Hide" } else { "Show" }}
-                </button>
+                <PanelToggle open />
             </div>
             {body}
         </section>

@@ -23,6 +23,8 @@ use crate::domain::trajectory::Trajectory;
 use crate::net::sleep_ms;
 use crate::ui::model::{ModelState, ModelStatus};
 
+use super::PanelToggle;
+
 /// Largest piece of text in one DOM node (bytes).
 const PIECE_BYTES: usize = 16 * 1024;
 
@@ -227,14 +229,7 @@ pub fn TrainingTextPanel(trajectory: Arc<Trajectory>) -> impl IntoView {
                         {move || format!("chat template of {}", model.model_id.get())}
                     </span>
                 </button>
-                <span class="tx-reader__spacer"></span>
-                <button
-                    class="tx-tabs__toggle"
-                    aria-expanded=move || open.get().to_string()
-                    on:click=move |_| open.update(|open| *open = !*open)
-                >
-                    {move || if open.get() { "Hide" } else { "Show" }}
-                </button>
+                <PanelToggle open />
             </div>
             {body}
         </section>
