@@ -29,6 +29,7 @@ const harness = await startHarness({
   name: 'tokens e2e',
   usage: 'usage: CHROMIUM=$(command -v chromium) node e2e/tokens.mjs DIST (a trunk build with the tokenizer worker)',
   profile: 'trajex-tokens-',
+  acceptDownloads: true,
   timeout: 60_000,
   files: process.env.TOKENS_BENCH ? { '/bench/corpus.jsonl': path.resolve(process.env.TOKENS_BENCH) } : {},
   siteLog,
@@ -117,6 +118,31 @@ await check('no tokenizer download before exact counts are asked for; asking loa
   await page.press('[data-testid=filter-max-tokens]', 'Enter');
   await waitFor(page, (n) => document.querySelector('[data-testid=counts]')?.textContent.startsWith(`${n} trajectories of 5`), passing);
   assert.match(page.url(), new RegExp(`max_tokens=${budget}`));
+
+  // The download keeps the rows the page shows: a budget where the estimates would keep one
+  // more row than the exact counts do.
+  const tight = sorted[1];
+  const keptRows = QWEN_ROWS.map((r, row) => [row, r.count]).filter(([, n]) => n <= tight).map(([row]) => row);
+  assert.ok(before.map((c) => c.tokens).filter((n) => n <= tight).length > keptRows.length, 'the budget tells estimates from exact counts');
+  await page.fill('[data-testid=filter-max-tokens]', String(tight));
+  await page.press('[data-testid=filter-max-tokens]', 'Enter');
+  await waitFor(page, (n) => document.querySelector('[data-testid=counts]')?.textContent.startsWith(`${n} trajectories of 5`), keptRows.length);
+  const downloads = [];
+  page.on('download', (d) => downloads.push(d));
+  await page.click('[data-testid=download]');
+  await waitFor(page, () => /exported/.test(document.querySelector('[data-testid=export-status]')?.textContent || ''));
+  await page.waitForTimeout(500);
+  const manifestFile = downloads.find((d) => d.suggestedFilename().endsWith('.manifest.json'));
+  assert.ok(manifestFile, `downloads: ${downloads.map((d) => d.suggestedFilename())}`);
+  const manifest = JSON.parse(fs.readFileSync(await manifestFile.path(), 'utf8'));
+  assert.equal(manifest.counts.exported, keptRows.length, `exported with exact counts: ${JSON.stringify(manifest.counts)}`);
+  const exported = fs.readFileSync(await downloads.find((d) => d.suggestedFilename().endsWith('.jsonl')).path(), 'utf8')
+    .split('\n').filter(Boolean).map((line) => JSON.parse(line).instance_id);
+  const fixtureIds = fs.readFileSync(path.join(ROOT, QWEN_ROWS[0].file), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line).instance_id);
+  assert.deepEqual(exported, keptRows.map((row) => fixtureIds[row]));
+  await page.fill('[data-testid=filter-max-tokens]', String(budget));
+  await page.press('[data-testid=filter-max-tokens]', 'Enter');
+  await waitFor(page, (n) => document.querySelector('[data-testid=counts]')?.textContent.startsWith(`${n} trajectories of 5`), passing);
 
   // The reader: the trajectory's exact count and each message's (the tokenizer is ready).
   await page.click('[data-testid=table-row][data-row="0"]');
