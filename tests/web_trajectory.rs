@@ -321,4 +321,12 @@ async fn a_huge_row_renders_in_chunks_with_long_output_collapsed() {
     mounted.step.set(Some(399));
     sleep(100).await;
     assert!(mounted.host.query_selector("#msg-399").unwrap().is_some());
+    // A far step starts a new window a little before it: the messages between are not
+    // rendered, and earlier ones come on request.
+    assert!(mounted.host.query_selector("#msg-200").unwrap().is_none());
+    assert!(mounted.host.query_selector("#msg-397").unwrap().is_some());
+    let before = mounted.all("[data-testid=message]").len();
+    mounted.click("[data-testid=show-earlier]");
+    sleep(30).await;
+    assert!(mounted.all("[data-testid=message]").len() > before);
 }

@@ -46,8 +46,13 @@ pub const CHUNK: usize = 40;
 /// rest follows in [`CHUNK`]s as the reader scrolls.
 pub const FIRST_CHUNK: usize = 12;
 
-/// Messages rendered past a linked step (count), so that it does not sit at the very end.
+/// Messages rendered past a selected step (count), so that it does not sit at the very end.
 const AFTER_STEP: usize = 6;
+
+/// Messages rendered before a step that lies past what is rendered (count): jumping there
+/// renders from it on, not every message before it; earlier ones follow as the reader scrolls
+/// up.
+const BEFORE_STEP: usize = 2;
 
 /// Shows one trajectory, or a placeholder when there is none. The view is rebuilt only when
 /// the trajectory itself changes (another `Arc`), not when the same one is set again.
@@ -94,7 +99,9 @@ pub(crate) struct Reader {
     pub expand: RwSignal<Option<bool>>,
     /// The messages shown (all, or those matching the search), as indexes in order.
     pub shown: Memo<Vec<usize>>,
-    /// How many of the shown messages are rendered (count).
+    /// The rendered window of the shown messages: positions `first..limit` in `shown`.
+    pub first: RwSignal<usize>,
+    /// The end of the rendered window (a position in `shown`, exclusive).
     pub limit: RwSignal<usize>,
 }
 
@@ -104,12 +111,20 @@ impl Reader {
         self.step.set(Some(idx));
     }
 
-    /// Renders messages up to `idx` (if it is shown), then scrolls it into view.
+    /// Renders message `idx` (if it is shown) and a few around it, then scrolls it into view.
+    /// A message past the rendered window starts a new window a little before it.
     fn reveal(self, idx: usize) {
         let position = self.shown.with_untracked(|shown| shown.iter().position(|&i| i == idx));
         let Some(position) = position else { return };
-        if position >= self.limit.get_untracked() {
+        let limit = self.limit.get_untracked();
+        if position >= limit {
+            // Past the window with a gap: a new window (the messages between are not rendered).
+            if position > limit + BEFORE_STEP {
+                self.first.set(position - BEFORE_STEP);
+            }
             self.limit.set(position + 1 + AFTER_STEP);
+        } else if position < self.first.get_untracked() {
+            self.first.set(position.saturating_sub(BEFORE_STEP));
         }
         // The new messages are rendered before the next frame; look again one frame later in
         // case the first try came too early.
@@ -121,6 +136,16 @@ impl Reader {
                 });
             }
         });
+    }
+
+    /// Renders `CHUNK` more messages before the window; returns whether there were any.
+    fn grow_back(self) -> bool {
+        let first = self.first.get_untracked();
+        if first == 0 {
+            return false;
+        }
+        self.first.set(first.saturating_sub(CHUNK));
+        true
     }
 
     /// Renders `CHUNK` more messages; returns whether there were any left to render.
@@ -179,8 +204,11 @@ fn TrajectoryBody(trajectory: Arc<Trajectory>, step: RwSignal<Option<usize>>) ->
         query,
         expand: RwSignal::new(None),
         shown,
+        first: RwSignal::new(0),
         limit: RwSignal::new(FIRST_CHUNK),
     };
+    // A new search starts the window at the first match.
+    Effect::watch(move || query.get(), move |_, _, _| reader.first.set(0), false);
     let search_input = NodeRef::<html::Input>::new();
 
     // Keyboard shortcuts, for as long as the reader is mounted.
@@ -200,17 +228,30 @@ fn TrajectoryBody(trajectory: Arc<Trajectory>, step: RwSignal<Option<usize>>) ->
         true,
     );
 
-    // The performance mark, once the first messages are painted.
+    // The performance mark, once the first messages are painted: the frame's callbacks run
+    // before its style, layout and paint; a task queued from them runs after.
     Effect::new(move |_| {
-        request_animation_frame(|| browser::performance_mark(browser::RENDERED_MARK));
+        request_animation_frame(|| {
+            set_timeout(
+                || browser::performance_mark(browser::RENDERED_MARK),
+                std::time::Duration::ZERO,
+            )
+        });
     });
 
-    // Render more messages when the end of the list comes near.
+    // Render more messages when the end of the list comes near (or its start, when the
+    // window does not begin at the first message).
     let sentinel = NodeRef::<html::Div>::new();
     let watcher = StoredValue::new_local(None::<Sentinel>);
     sentinel.on_load(move |element| {
         let sentinel = Sentinel::watch(element.into(), "600px", move || reader.grow());
         watcher.set_value(sentinel);
+    });
+    let top_sentinel = NodeRef::<html::Div>::new();
+    let top_watcher = StoredValue::new_local(None::<Sentinel>);
+    top_sentinel.on_load(move |element| {
+        let sentinel = Sentinel::watch(element.into(), "100px", move || reader.grow_back());
+        top_watcher.set_value(sentinel);
     });
     // A new search result may leave the sentinel in view: look again.
     Effect::watch(
@@ -220,13 +261,15 @@ fn TrajectoryBody(trajectory: Arc<Trajectory>, step: RwSignal<Option<usize>>) ->
     );
     on_cleanup(move || {
         let _ = watcher.try_update_value(|w| *w = None);
+        let _ = top_watcher.try_update_value(|w| *w = None);
     });
 
     let n_messages = trajectory.messages.len();
     let window = move || {
-        let limit = reader.limit.get();
-        shown.with(|shown| shown.iter().take(limit).copied().collect::<Vec<usize>>())
+        let (first, limit) = (reader.first.get(), reader.limit.get());
+        shown.with(|shown| shown.iter().take(limit).skip(first).copied().collect::<Vec<usize>>())
     };
+    let n_before = move || reader.first.get().min(shown.with(Vec::len));
     let n_hidden = move || shown.with(Vec::len).saturating_sub(reader.limit.get());
     let block = {
         let trajectory = Arc::clone(&trajectory);
@@ -277,6 +320,23 @@ fn TrajectoryBody(trajectory: Arc<Trajectory>, step: RwSignal<Option<usize>>) ->
                 >
                     "Collapse all"
                 </button>
+            </div>
+            <div class="tx-reader__more" node_ref=top_sentinel>
+                <Show when=move || { n_before() > 0 }>
+                    <span>{move || format!("{} earlier messages", n_before())}</span>
+                    <button
+                        class="tx-button"
+                        data-testid="show-earlier"
+                        on:click=move |_| {
+                            reader.grow_back();
+                        }
+                    >
+                        {format!("Show {CHUNK} earlier")}
+                    </button>
+                    <button class="tx-button" on:click=move |_| reader.first.set(0)>
+                        "Show all earlier"
+                    </button>
+                </Show>
             </div>
             <ol class="tx-conversation" data-testid="conversation">
                 <For each=window key=|idx| *idx children=block />
