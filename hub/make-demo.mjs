@@ -35,6 +35,7 @@ const options = {
   'open-swe-traces-sample': {},
   'swe-agent-formats': {},
   gated: { gated: true },
+  'many-rows': {},
   large: {
     repeat: { path: 'default/train/train.jsonl', file: '../open-swe-traces-sample/openhands/swegym_jsonl/0000.jsonl', times: 400 },
   },
@@ -58,6 +59,27 @@ for (const [dataset, o] of Object.entries(options)) {
   const dir = path.join(OUT, dataset);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'dataset.json'), `${JSON.stringify({ ...o, lastModified: LAST_MODIFIED }, null, 2)}\n`);
+}
+// Many small rows (made here, not from a fixture): a split of several /rows pages, for the
+// browser tests that read pages concurrently.
+{
+  const dir = path.join(OUT, 'many-rows', 'default', 'train');
+  fs.mkdirSync(dir, { recursive: true });
+  const lines = [];
+  for (let i = 0; i < 35; i += 1) {
+    lines.push(JSON.stringify({
+      instance_id: `demo__many-rows-${i}`,
+      resolved: i % 3 === 0,
+      messages: [
+        { role: 'user', content: `Task ${i}: print the number ${i}.` },
+        { role: 'assistant', content: `Running \`echo ${i}\`.`, tool_calls: [{ id: `call_${i}`, type: 'function', function: { name: 'bash', arguments: JSON.stringify({ command: `echo ${i}` }) } }] },
+        { role: 'tool', tool_call_id: `call_${i}`, content: `${i}\n` },
+        { role: 'assistant', content: `The output is ${i}.` },
+      ],
+    }));
+  }
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), `${lines.join('\n')}\n`);
+  console.log('make-demo: trajex-demo/many-rows/default/train/train.jsonl (35 generated rows)');
 }
 for (const src of [`${OPEN}/SOURCES.md`, `${REAL}/SOURCES.md`]) {
   if (!fs.existsSync(path.join(FIX, src))) console.warn(`make-demo: missing ${src}`);

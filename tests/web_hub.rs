@@ -212,6 +212,45 @@ async fn every_row_once_through_429_503_and_a_cut_connection() {
 }
 
 #[wasm_bindgen_test]
+async fn viewer_pages_come_a_few_at_a_time_and_in_order() {
+    reset().await;
+    let mut client = client();
+    client.retry.base_delay_ms = 50;
+    let many = split("trajex-demo/many-rows", "default", "train");
+    let abort = AbortHandle::new();
+    let jsonl = client.source_of(&many, &abort).await.unwrap();
+    let (expected, _, _) = read(&client, &many, &jsonl, false).await;
+    assert_eq!(expected.len(), 35);
+
+    // A 503 on the third page: retried, and the rows still come once each, in order.
+    control(
+        "POST",
+        "faults",
+        Some(serde_json::json!([
+            {"match": "offset=20&", "kind": "status", "status": 503, "times": 1},
+        ])),
+    )
+    .await;
+    control("DELETE", "requests", None).await;
+    let (rows, _, progress) =
+        read(&client, &many, &SplitSource::ViewerRows(many.clone()), false).await;
+    assert_eq!(summary(&rows), summary(&expected));
+    assert_eq!(progress.total_rows, Some(35));
+    assert_eq!(progress.retries, 1);
+    let log = control("GET", "requests", None).await;
+    let pages: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["url"].as_str())
+        .filter(|url| url.contains("/viewer/rows"))
+        .collect();
+    // Four pages of ten, one of them asked twice.
+    assert_eq!(pages.len(), 5, "{pages:?}");
+    reset().await;
+}
+
+#[wasm_bindgen_test]
 async fn gated_data_needs_a_token_sent_only_where_allowed() {
     reset().await;
     let gated = split("trajex-demo/gated", "default", "train");

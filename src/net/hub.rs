@@ -34,6 +34,9 @@ use crate::domain::trajectory::{Origin, Trajectory};
 /// Rows asked per `/rows` call when streaming a split that way (rows are large).
 pub const ROWS_PAGE: u64 = 10;
 
+/// `/rows` calls in flight at once when streaming a split that way (count).
+pub const ROWS_IN_FLIGHT: usize = 4;
+
 /// The client: where the services are, the token, and how to retry.
 #[derive(Clone, Debug, Default)]
 pub struct HubClient {
@@ -585,28 +588,82 @@ impl SplitReader<'_> {
 
     /// Pages through the viewer's `/rows` (or `/filter`, `/search` for a query).
     async fn viewer_rows(&mut self, split: &SplitRef, query: &RowsQuery) -> Result<(), HubError> {
-        let mut offset = 0;
-        loop {
+        // The first page says how many rows there are; the others are asked for a few at a
+        // time (ROWS_IN_FLIGHT), and taken in order.
+        let first = self.rows_page(split, query, 0).await?;
+        let total = first.num_rows_total;
+        let mut offset = self.take_rows_page(first);
+        let Some(total) = total else {
+            // No total: one page after the other until an empty one.
+            while offset > 0 {
+                let page = self.rows_page(split, query, offset).await?;
+                let n = self.take_rows_page(page);
+                if n == 0 {
+                    break;
+                }
+                offset += n;
+            }
+            return Ok(());
+        };
+        let (client, abort) = (self.client, self.abort);
+        let offsets = (offset..total).step_by(ROWS_PAGE.max(1) as usize);
+        let mut pages = futures_util::stream::iter(offsets)
+            .map(|offset| async move {
+                let url = client.endpoints.rows(split, query, offset, ROWS_PAGE);
+                let mut waits = Vec::new();
+                let fetched = client
+                    .get(&url, None, abort, &mut |error, delay| waits.push((error.clone(), delay)))
+                    .await;
+                let body = match fetched {
+                    Ok(fetched) => fetched.bytes(&url).await,
+                    Err(error) => Err(error),
+                };
+                (url, body, waits)
+            })
+            .buffered(ROWS_IN_FLIGHT);
+        while let Some((url, body, waits)) = pages.next().await {
+            for (error, delay) in &waits {
+                Self::note_wait(&mut self.progress, error, *delay);
+            }
             self.abort.wait_while_paused().await;
-            let url = self.client.endpoints.rows(split, query, offset, ROWS_PAGE);
-            let body = self.get(&url, None).await?.bytes(&url).await?;
+            let body = body?;
             self.progress.bytes += body.len() as u64;
             let page: RowsPage = parse_json(&body, &url)?;
-            self.progress.total_rows = page.num_rows_total;
-            let n = page.rows.len() as u64;
-            let mut batch = SplitBatch::default();
-            for entry in page.rows {
-                // The viewer numbers rows itself; keep its numbering.
-                self.next_row_idx = entry.row_idx;
-                self.add_value(&mut batch, entry.row);
-            }
-            self.deliver(batch);
-            offset += n;
-            let done = n == 0 || page.num_rows_total.is_some_and(|total| offset >= total);
-            if done {
-                return Ok(());
+            if self.take_rows_page(page) == 0 {
+                break;
             }
         }
+        Ok(())
+    }
+
+    /// Asks for the `/rows` page at `offset`.
+    async fn rows_page(
+        &mut self,
+        split: &SplitRef,
+        query: &RowsQuery,
+        offset: u64,
+    ) -> Result<RowsPage, HubError> {
+        self.abort.wait_while_paused().await;
+        let url = self.client.endpoints.rows(split, query, offset, ROWS_PAGE);
+        let body = self.get(&url, None).await?.bytes(&url).await?;
+        self.progress.bytes += body.len() as u64;
+        parse_json(&body, &url)
+    }
+
+    /// Delivers the rows of a `/rows` page; returns how many it held.
+    fn take_rows_page(&mut self, page: RowsPage) -> u64 {
+        if page.num_rows_total.is_some() {
+            self.progress.total_rows = page.num_rows_total;
+        }
+        let n = page.rows.len() as u64;
+        let mut batch = SplitBatch::default();
+        for entry in page.rows {
+            // The viewer numbers rows itself; keep its numbering.
+            self.next_row_idx = entry.row_idx;
+            self.add_value(&mut batch, entry.row);
+        }
+        self.deliver(batch);
+        n
     }
 }
 
