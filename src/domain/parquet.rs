@@ -225,11 +225,7 @@ pub fn decode_row_group(
         RowGroupPageIndex::new(group_idx, None),
         Arc::new(ReaderProperties::builder().build()),
     )?;
-    let mut rows = Vec::with_capacity(group.n_rows as usize);
-    for row in reader.get_row_iter(None)? {
-        rows.push(row?.to_json_value());
-    }
-    Ok(rows)
+    rows_of_group(&reader)
 }
 
 /// Decodes every row of a whole parquet file in memory (a local file the user opened).
@@ -238,16 +234,13 @@ pub fn decode_file(bytes: Bytes) -> Result<Vec<Value>, ParquetReadError> {
     let reader = SerializedFileReader::new(SparseFile::new(len, vec![(0, bytes)]))?;
     let mut rows = Vec::new();
     for group_idx in 0..reader.num_row_groups() {
-        rows.extend(rows_of_group(&reader, group_idx)?);
+        rows.extend(rows_of_group(&*reader.get_row_group(group_idx)?)?);
     }
     Ok(rows)
 }
 
-fn rows_of_group(
-    reader: &SerializedFileReader<SparseFile>,
-    group_idx: usize,
-) -> Result<Vec<Value>, ParquetReadError> {
-    let group = reader.get_row_group(group_idx)?;
+/// The rows of one row group as JSON values.
+fn rows_of_group(group: &dyn RowGroupReader) -> Result<Vec<Value>, ParquetReadError> {
     let mut rows = Vec::with_capacity(group.metadata().num_rows().max(0) as usize);
     for row in group.get_row_iter(None)? {
         rows.push(row?.to_json_value());

@@ -53,7 +53,7 @@ pub struct SourceRef {
 }
 
 /// The file or split a row was read from.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Origin {
     /// Not known (a row given directly, in tests).
     #[default]

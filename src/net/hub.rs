@@ -31,6 +31,28 @@ use crate::domain::parquet::{
 use crate::domain::stream::{DecodedRow, JsonlDecoder, RowResult};
 use crate::domain::trajectory::{Origin, Trajectory};
 
+/// A `/rows` page as fetched: its URL, its body (or the error), and the waits before it.
+type FetchedPage = (String, Result<Vec<u8>, HubError>, Vec<(HubError, u64)>);
+
+/// Fetches the `/rows` (or `/filter`, `/search`) page at `offset`, with the client's retries.
+async fn fetch_rows_page(
+    client: &HubClient,
+    abort: &AbortHandle,
+    split: &SplitRef,
+    query: &RowsQuery,
+    offset: u64,
+) -> FetchedPage {
+    let url = client.endpoints.rows(split, query, offset, ROWS_PAGE);
+    let mut waits = Vec::new();
+    let fetched =
+        client.get(&url, None, abort, &mut |error, delay| waits.push((error.clone(), delay))).await;
+    let body = match fetched {
+        Ok(fetched) => fetched.bytes(&url).await,
+        Err(error) => Err(error),
+    };
+    (url, body, waits)
+}
+
 /// Rows asked per `/rows` call when streaming a split that way (rows are large).
 pub const ROWS_PAGE: u64 = 10;
 
@@ -589,65 +611,49 @@ impl SplitReader<'_> {
     /// Pages through the viewer's `/rows` (or `/filter`, `/search` for a query).
     async fn viewer_rows(&mut self, split: &SplitRef, query: &RowsQuery) -> Result<(), HubError> {
         // The first page says how many rows there are; the others are asked for a few at a
-        // time (ROWS_IN_FLIGHT), and taken in order.
-        let first = self.rows_page(split, query, 0).await?;
-        let total = first.num_rows_total;
-        let mut offset = self.take_rows_page(first);
-        let Some(total) = total else {
-            // No total: one page after the other until an empty one.
+        // time (ROWS_IN_FLIGHT), and taken in order. Without a total, one page after the
+        // other until an empty one.
+        let (client, abort) = (self.client, self.abort);
+        self.abort.wait_while_paused().await;
+        let page = fetch_rows_page(client, abort, split, query, 0).await;
+        let (first, total) = self.take_fetched_page(page)?;
+        let Some(total) = total.filter(|_| first > 0) else {
+            let mut offset = first;
             while offset > 0 {
-                let page = self.rows_page(split, query, offset).await?;
-                let n = self.take_rows_page(page);
-                if n == 0 {
-                    break;
+                self.abort.wait_while_paused().await;
+                let page = fetch_rows_page(client, abort, split, query, offset).await;
+                match self.take_fetched_page(page)?.0 {
+                    0 => break,
+                    n => offset += n,
                 }
-                offset += n;
             }
             return Ok(());
         };
-        let (client, abort) = (self.client, self.abort);
-        let offsets = (offset..total).step_by(ROWS_PAGE.max(1) as usize);
+        let offsets = (first..total).step_by(ROWS_PAGE.max(1) as usize);
         let mut pages = futures_util::stream::iter(offsets)
-            .map(|offset| async move {
-                let url = client.endpoints.rows(split, query, offset, ROWS_PAGE);
-                let mut waits = Vec::new();
-                let fetched = client
-                    .get(&url, None, abort, &mut |error, delay| waits.push((error.clone(), delay)))
-                    .await;
-                let body = match fetched {
-                    Ok(fetched) => fetched.bytes(&url).await,
-                    Err(error) => Err(error),
-                };
-                (url, body, waits)
-            })
+            .map(|offset| fetch_rows_page(client, abort, split, query, offset))
             .buffered(ROWS_IN_FLIGHT);
-        while let Some((url, body, waits)) = pages.next().await {
-            for (error, delay) in &waits {
-                Self::note_wait(&mut self.progress, error, *delay);
-            }
+        while let Some(page) = pages.next().await {
             self.abort.wait_while_paused().await;
-            let body = body?;
-            self.progress.bytes += body.len() as u64;
-            let page: RowsPage = parse_json(&body, &url)?;
-            if self.take_rows_page(page) == 0 {
+            if self.take_fetched_page(page)?.0 == 0 {
                 break;
             }
         }
         Ok(())
     }
 
-    /// Asks for the `/rows` page at `offset`.
-    async fn rows_page(
-        &mut self,
-        split: &SplitRef,
-        query: &RowsQuery,
-        offset: u64,
-    ) -> Result<RowsPage, HubError> {
-        self.abort.wait_while_paused().await;
-        let url = self.client.endpoints.rows(split, query, offset, ROWS_PAGE);
-        let body = self.get(&url, None).await?.bytes(&url).await?;
+    /// Notes a fetched `/rows` page's waits and bytes, then delivers its rows; returns how
+    /// many it held and the total the page gives.
+    fn take_fetched_page(&mut self, page: FetchedPage) -> Result<(u64, Option<u64>), HubError> {
+        let (url, body, waits) = page;
+        for (error, delay) in &waits {
+            Self::note_wait(&mut self.progress, error, *delay);
+        }
+        let body = body?;
         self.progress.bytes += body.len() as u64;
-        parse_json(&body, &url)
+        let page: RowsPage = parse_json(&body, &url)?;
+        let total = page.num_rows_total;
+        Ok((self.take_rows_page(page), total))
     }
 
     /// Delivers the rows of a `/rows` page; returns how many it held.

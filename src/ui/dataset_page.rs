@@ -370,6 +370,7 @@ fn Counts() -> impl IntoView {
         let selection = session.selection.read();
         let n_in = selection.passing.len() as u64;
         let rate = selection
+            .summary
             .outcomes
             .resolved_rate()
             .map(|r| format!("{:.1}% resolved", 100.0 * r))

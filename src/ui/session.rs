@@ -11,7 +11,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::domain::aggregate::{DatasetSummary, OutcomeCounts};
+use crate::domain::aggregate::DatasetSummary;
 use crate::domain::export::{
     sft_record, text_record, ExportCounts, ExportFormat, ExportSource, Manifest, SftOptions,
 };
@@ -105,11 +105,10 @@ pub struct LoadProgress {
 pub struct Selection {
     /// Indexes (into `rows`) of the rows passing, in row order.
     pub passing: Vec<usize>,
-    /// Outcomes of the passing rows.
-    pub outcomes: OutcomeCounts,
     /// Rows judged so far (count).
     pub judged: usize,
-    /// Aggregates of the passing rows (what the charts draw).
+    /// Aggregates of the passing rows (what the charts draw; `summary.outcomes` gives the
+    /// resolved rate).
     pub summary: DatasetSummary,
 }
 
@@ -200,12 +199,10 @@ impl Session {
             return;
         }
         let mut passing = Vec::new();
-        let mut outcomes = OutcomeCounts::default();
         self.selector.update_value(|selector| {
             for (idx, row) in rows.iter().enumerate().skip(judged) {
                 if selector.judge(&row.trajectory, &row.metrics) == Verdict::Keep {
                     passing.push(idx);
-                    outcomes.add(row.trajectory.outcome);
                 }
             }
         });
@@ -214,9 +211,6 @@ impl Session {
                 selection.summary.add(&rows[idx].trajectory, &rows[idx].metrics);
             }
             selection.passing.extend(passing);
-            selection.outcomes.resolved += outcomes.resolved;
-            selection.outcomes.failed += outcomes.failed;
-            selection.outcomes.unknown += outcomes.unknown;
             selection.judged = rows.len();
         });
     }
@@ -550,7 +544,7 @@ impl Session {
                     let tokens = row.metrics.exact_tokens?;
                     let model = row.metrics.exact_tokenizer.clone()?;
                     let source = &row.trajectory.source;
-                    Some(((source.origin.to_string(), source.row_idx), (tokens, model)))
+                    Some(((source.origin.clone(), source.row_idx), (tokens, model)))
                 })
                 .collect()
         });
@@ -666,7 +660,7 @@ struct Exporter {
 }
 
 /// Exact token counts (tokens, tokenizer model id) by (row origin, row index).
-type ExactCounts = std::collections::HashMap<(String, u64), (usize, Arc<str>)>;
+type ExactCounts = std::collections::HashMap<(Origin, u64), (usize, Arc<str>)>;
 
 impl Exporter {
     fn new(
@@ -718,8 +712,7 @@ impl Exporter {
         let mut metrics = TrajectoryMetrics::of(trajectory);
         if !self.exact.is_empty() {
             let source = &trajectory.source;
-            if let Some((tokens, model)) =
-                self.exact.get(&(source.origin.to_string(), source.row_idx))
+            if let Some((tokens, model)) = self.exact.get(&(source.origin.clone(), source.row_idx))
             {
                 metrics.set_exact_tokens(*tokens, Arc::clone(model));
             }

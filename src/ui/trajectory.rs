@@ -321,46 +321,74 @@ fn TrajectoryBody(trajectory: Arc<Trajectory>, step: RwSignal<Option<usize>>) ->
                     "Collapse all"
                 </button>
             </div>
-            <div class="tx-reader__more" node_ref=top_sentinel>
-                <Show when=move || { n_before() > 0 }>
-                    <span>{move || format!("{} earlier messages", n_before())}</span>
-                    <button
-                        class="tx-button"
-                        data-testid="show-earlier"
-                        on:click=move |_| {
-                            reader.grow_back();
-                        }
-                    >
-                        {format!("Show {CHUNK} earlier")}
-                    </button>
-                    <button class="tx-button" on:click=move |_| reader.first.set(0)>
-                        "Show all earlier"
-                    </button>
-                </Show>
-            </div>
+            <MoreBar
+                node_ref=top_sentinel
+                count=Signal::derive(n_before)
+                word="earlier"
+                test_id="show-earlier"
+                all_label="Show all earlier"
+                on_more=move || {
+                    reader.grow_back();
+                }
+                on_all=move || reader.first.set(0)
+            />
             <ol class="tx-conversation" data-testid="conversation">
                 <For each=window key=|idx| *idx children=block />
             </ol>
-            <div class="tx-reader__more" node_ref=sentinel>
-                <Show when=move || { n_hidden() > 0 }>
-                    <span>{move || format!("{} more messages", n_hidden())}</span>
-                    <button
-                        class="tx-button"
-                        data-testid="show-more"
-                        on:click=move |_| {
-                            reader.grow();
-                        }
-                    >
-                        {format!("Show {CHUNK} more")}
-                    </button>
-                    <button
-                        class="tx-button"
-                        on:click=move |_| reader.limit.set(shown.with_untracked(Vec::len))
-                    >
-                        "Show all"
-                    </button>
-                </Show>
-            </div>
+            <MoreBar
+                node_ref=sentinel
+                count=Signal::derive(n_hidden)
+                word="more"
+                test_id="show-more"
+                all_label="Show all"
+                on_more=move || {
+                    reader.grow();
+                }
+                on_all=move || reader.limit.set(shown.with_untracked(Vec::len))
+            />
+        </div>
+    }
+}
+
+/// The bar before or after the rendered messages: how many are not rendered ("12 earlier
+/// messages"), a button for [`CHUNK`] more (`test_id`) and one for all; empty when none are
+/// left. `node_ref` is the element the reader watches to render more as it comes into view.
+#[component]
+fn MoreBar(
+    node_ref: NodeRef<html::Div>,
+    count: Signal<usize>,
+    word: &'static str,
+    test_id: &'static str,
+    all_label: &'static str,
+    on_more: impl Fn() + Send + Sync + 'static,
+    on_all: impl Fn() + Send + Sync + 'static,
+) -> impl IntoView {
+    let on_more = Arc::new(on_more);
+    let on_all = Arc::new(on_all);
+    view! {
+        <div class="tx-reader__more" node_ref=node_ref>
+            <Show when=move || { count.get() > 0 }>
+                <span>{move || format!("{} {word} messages", count.get())}</span>
+                <button
+                    class="tx-button"
+                    data-testid=test_id
+                    on:click={
+                        let on_more = Arc::clone(&on_more);
+                        move |_| on_more()
+                    }
+                >
+                    {format!("Show {CHUNK} {word}")}
+                </button>
+                <button
+                    class="tx-button"
+                    on:click={
+                        let on_all = Arc::clone(&on_all);
+                        move |_| on_all()
+                    }
+                >
+                    {all_label}
+                </button>
+            </Show>
         </div>
     }
 }
