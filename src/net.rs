@@ -68,6 +68,14 @@ impl AbortHandle {
         }
     }
 
+    /// The pause between two pieces of a download (a chunk, a row group, a page): waits while
+    /// paused, and lets the browser handle input and paint when the page has been busy for
+    /// [`BUSY_MS`] (see [`yield_if_busy`]).
+    pub async fn checkpoint(&self) {
+        self.wait_while_paused().await;
+        yield_if_busy().await;
+    }
+
     /// Cancels the downloads using this handle; pending reads end with a `cancelled` error.
     pub fn abort(&self) {
         if let Some(controller) = &self.controller {
@@ -114,6 +122,46 @@ pub fn clear_marks(names: &[&str]) {
 /// Milliseconds on the Performance API clock (0 without one).
 pub fn now_ms() -> f64 {
     performance().map_or(0.0, |p| p.now())
+}
+
+/// Milliseconds the page may read and decode rows before it lets the browser handle input and
+/// paint. A fetch body whose chunks are already there resolves each read at once (a
+/// microtask), so without this a fast stream ran for 100 ms and more between two frames.
+pub const BUSY_MS: f64 = 30.0;
+
+thread_local! {
+    /// When [`yield_if_busy`] last gave the browser a turn (Performance API milliseconds).
+    static LAST_YIELD: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// Yields to the browser's event loop ([`yield_now`]) when the last yield was [`BUSY_MS`] ago
+/// or more; returns at once otherwise.
+pub async fn yield_if_busy() {
+    if now_ms() - LAST_YIELD.get() < BUSY_MS {
+        return;
+    }
+    yield_now().await;
+    LAST_YIELD.set(now_ms());
+}
+
+/// Lets the browser run its pending tasks (input, rendering) before going on:
+/// `scheduler.yield()` where the browser has it (its continuation keeps its place ahead of
+/// other tasks), a zero-delay timer otherwise.
+pub async fn yield_now() {
+    let scheduler = js_sys::Reflect::get(&js_sys::global(), &"scheduler".into())
+        .ok()
+        .filter(JsValue::is_object);
+    let promise = scheduler.and_then(|scheduler| {
+        let yield_fn = js_sys::Reflect::get(&scheduler, &"yield".into()).ok()?;
+        let yield_fn = yield_fn.dyn_into::<js_sys::Function>().ok()?;
+        yield_fn.call0(&scheduler).ok()?.dyn_into::<js_sys::Promise>().ok()
+    });
+    match promise {
+        Some(promise) => {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        }
+        None => hub::sleep_ms(0).await,
+    }
 }
 
 /// A readable message for a JavaScript exception (an `Error`, a `DOMException`, a string).

@@ -14,8 +14,9 @@
 //! allowed other hosts (`token_everywhere`); it never goes into a URL.
 
 use bytes::Bytes;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde_json::Value;
+use wasm_bindgen::JsCast;
 
 use super::{js_message, AbortHandle};
 use crate::domain::hub::{
@@ -52,6 +53,37 @@ async fn fetch_rows_page(
     };
     (url, body, waits)
 }
+
+/// A parquet byte span as fetched: its bytes (or the error) and the waits before it.
+type FetchedSpan = (Result<Bytes, HubError>, Vec<(HubError, u64)>);
+
+/// Fetches bytes `start..end` of the file at `url` with one range request, with the client's
+/// retries. Errors when the server ignores the range.
+async fn fetch_span(
+    client: HubClient,
+    abort: AbortHandle,
+    url: String,
+    start: u64,
+    end: u64,
+) -> FetchedSpan {
+    let range = format!("bytes={start}-{}", end.saturating_sub(1));
+    let mut waits = Vec::new();
+    let fetched = client
+        .get(&url, Some(&range), &abort, &mut |error, delay| waits.push((error.clone(), delay)))
+        .await;
+    let body = match fetched {
+        Ok(fetched) if fetched.status == 206 => fetched.bytes(&url).await.map(Bytes::from),
+        Ok(_) => {
+            Err(HubError::network(&url, format!("the server ignored the range request ({range})")))
+        }
+        Err(error) => Err(error),
+    };
+    (body, waits)
+}
+
+/// Parquet spans requested ahead of the one being decoded (count, the current one included):
+/// the next span downloads while the page decodes.
+const SPANS_IN_FLIGHT: usize = 2;
 
 /// Rows asked per `/rows` call when streaming a split that way (rows are large).
 pub const ROWS_PAGE: u64 = 10;
@@ -478,13 +510,18 @@ impl SplitReader<'_> {
             let mut failure = None;
             while let Some(chunk) = chunks.next().await {
                 let chunk = match chunk {
-                    Ok(chunk) => js_sys::Uint8Array::new(&chunk).to_vec(),
+                    // Fetch body streams yield Uint8Arrays: copy each once, straight into
+                    // wasm memory (`new Uint8Array(chunk)` would copy it once more in JS).
+                    Ok(chunk) => match chunk.dyn_into::<js_sys::Uint8Array>() {
+                        Ok(view) => view.to_vec(),
+                        Err(other) => js_sys::Uint8Array::new(&other).to_vec(),
+                    },
                     Err(err) => {
                         failure = Some(js_message(&err));
                         break;
                     }
                 };
-                self.abort.wait_while_paused().await;
+                self.abort.checkpoint().await;
                 let mut bytes = &chunk[..];
                 if skip > 0 {
                     let n = (skip as usize).min(bytes.len());
@@ -561,14 +598,37 @@ impl SplitReader<'_> {
         };
         self.progress.bytes += tail.len() as u64;
         self.progress.total_rows = Some(self.progress.total_rows.unwrap_or(0) + layout.n_rows);
-        // Consecutive row groups are read together (fewer requests); see `plan_reads`.
-        for read in plan_reads(&layout.row_groups, MAX_READ_SPAN) {
-            self.abort.wait_while_paused().await;
-            let fetched =
-                self.fetch_range(url, &format!("bytes={}-{}", read.start, read.end - 1)).await?;
-            let bytes = Bytes::from(fetched.bytes(url).await?);
+        // Consecutive row groups are read together (fewer requests); see `plan_reads`. The
+        // next span is fetched (spawned, so it goes on while this one decodes) before this
+        // one is decoded; dropping its handle (an error, a stop) cancels it.
+        let reads = plan_reads(&layout.row_groups, MAX_READ_SPAN);
+        let mut upcoming = reads.iter();
+        let mut in_flight = std::collections::VecDeque::new();
+        loop {
+            while in_flight.len() < SPANS_IN_FLIGHT {
+                let Some(read) = upcoming.next() else { break };
+                let fetch = fetch_span(
+                    self.client.clone(),
+                    self.abort.clone(),
+                    url.to_owned(),
+                    read.start,
+                    read.end,
+                );
+                let (fetch, handle) = fetch.remote_handle();
+                wasm_bindgen_futures::spawn_local(fetch);
+                in_flight.push_back((read, handle));
+            }
+            let Some((read, handle)) = in_flight.pop_front() else { break };
+            self.abort.checkpoint().await;
+            let (bytes, waits) = handle.await;
+            for (error, delay) in &waits {
+                Self::note_wait(&mut self.progress, error, *delay);
+            }
+            let bytes = bytes?;
             self.progress.bytes += bytes.len() as u64;
             for group_idx in read.groups.clone() {
+                // Decoding a group takes milliseconds: let the page breathe between groups.
+                self.abort.checkpoint().await;
                 let group = layout.row_groups[group_idx];
                 if group.end <= group.start {
                     continue;
@@ -614,13 +674,13 @@ impl SplitReader<'_> {
         // time (ROWS_IN_FLIGHT), and taken in order. Without a total, one page after the
         // other until an empty one.
         let (client, abort) = (self.client, self.abort);
-        self.abort.wait_while_paused().await;
+        self.abort.checkpoint().await;
         let page = fetch_rows_page(client, abort, split, query, 0).await;
         let (first, total) = self.take_fetched_page(page)?;
         let Some(total) = total.filter(|_| first > 0) else {
             let mut offset = first;
             while offset > 0 {
-                self.abort.wait_while_paused().await;
+                self.abort.checkpoint().await;
                 let page = fetch_rows_page(client, abort, split, query, offset).await;
                 match self.take_fetched_page(page)?.0 {
                     0 => break,
@@ -634,7 +694,7 @@ impl SplitReader<'_> {
             .map(|offset| fetch_rows_page(client, abort, split, query, offset))
             .buffered(ROWS_IN_FLIGHT);
         while let Some(page) = pages.next().await {
-            self.abort.wait_while_paused().await;
+            self.abort.checkpoint().await;
             if self.take_fetched_page(page)?.0 == 0 {
                 break;
             }
