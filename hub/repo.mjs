@@ -29,7 +29,7 @@ export const DATA_EXTENSIONS = ['.jsonl', '.json', '.parquet'];
 export const PARQUET_REVISION = 'refs/convert/parquet';
 const LFS_THRESHOLD = 10 * 1024 * 1024; // the Hub stores big files (and binary ones) in LFS/Xet
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const CHUNK = 64 * 1024;
+const CHUNK = 1024 * 1024;
 
 export class RepoError extends Error {
   constructor(code, message) {
