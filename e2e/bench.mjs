@@ -8,10 +8,12 @@
 // repeated TIMES times, as a JSONL split and as a Parquet split), serves DIST (a release build)
 // and the hub on loopback, then for each way of reading a split (JSONL stream, Parquet range
 // requests, viewer /rows) opens the dataset page and reads: time to first row, time to the
-// whole split, rows/s, MB/s of row JSON, and the peak JS heap while streaming (sampled every
-// 250 ms through the DevTools protocol). Then the time from opening a deep link to
-// `trajex:trajectory-rendered` (median of 7), and the Python pipeline
-// (../shared/bench/baseline_notebook.py, or $TRAJEX_BASELINE) on the same JSONL.
+// whole split, rows/s, MB/s of row JSON, the peak JS heap while streaming (sampled every
+// 250 ms through the DevTools protocol), and the longest task the page ran while streaming
+// (Long Animation Frames API: scripts of frames over 50 ms; input waits at most that long).
+// Then the time from opening a deep link to `trajex:trajectory-rendered` (median of 7), and
+// the Python pipeline (../shared/bench/baseline_notebook.py, or $TRAJEX_BASELINE) on the same
+// JSONL.
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -51,6 +53,16 @@ const cachingBase = `http://127.0.0.1:${cachingSite.address().port}`;
 const hub = await startHub({ root: dataRoot, port: 0, host: '127.0.0.1', maxAge: 0 });
 const endpoints = `endpoint=${encodeURIComponent(hub.url)}&viewer_endpoint=${encodeURIComponent(`${hub.url}/viewer`)}`;
 
+// Long animation frames of the page, with the scripts (tasks) in each, from the page's start.
+const LOAF_INIT = () => {
+  window.__trajexLoaf = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      window.__trajexLoaf.push({ start: e.startTime, scripts: e.scripts.map((s) => ({ start: s.startTime, duration: s.duration })) });
+    }
+  }).observe({ type: 'long-animation-frame', buffered: true });
+};
+
 const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'trajex-bench-chrome-')), {
   executablePath: process.env.CHROMIUM, headless: true, viewport: { width: 1400, height: 900 },
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -70,6 +82,7 @@ async function warmHub(dataset) {
 
 async function measureSplit(label, query, jsonBytes) {
   const page = await ctx.newPage();
+  await page.addInitScript(LOAF_INIT);
   const cdp = await ctx.newCDPSession(page);
   await cdp.send('Performance.enable');
   let peakHeap = 0;
@@ -98,9 +111,13 @@ async function measureSplit(label, query, jsonBytes) {
   const first = marks['trajex:first-row'] - start;
   const total = (marks['trajex:stream-end'] - start) / 1000;
   const rows = Number(counts.match(/of (\d+)/)?.[1] || 0);
+  // The longest task after the first row (before it, the page is still starting up).
+  const longest = await page.evaluate(([from, to]) => Math.max(0, ...window.__trajexLoaf.flatMap((f) => f.scripts)
+    .filter((s) => s.start >= from && s.start <= to).map((s) => s.duration)), [marks['trajex:first-row'], marks['trajex:stream-end']]);
   const line = `${label}: ${status}, ${rows} rows; first row ${first.toFixed(0)} ms; whole split ${total.toFixed(2)} s; `
     + `${(rows / total).toFixed(0)} rows/s; ${(jsonBytes / 1e6 / total).toFixed(1)} MB/s of row JSON; `
-    + `JS heap ${(baseHeap / 1e6).toFixed(1)} MB at start, peak ${(peakHeap / 1e6).toFixed(1)} MB`;
+    + `JS heap ${(baseHeap / 1e6).toFixed(1)} MB at start, peak ${(peakHeap / 1e6).toFixed(1)} MB; `
+    + `longest task after the first row ${longest ? `${longest.toFixed(0)} ms` : 'under 50 ms (no long frame)'}`;
   console.log(line);
   await page.close();
   return { label, rows, first, total, mbs: jsonBytes / 1e6 / total, peakHeap };

@@ -9,7 +9,7 @@ mod common;
 use proptest::prelude::*;
 use serde_json::json;
 use trajex::domain::stream::{
-    decode_document, DecodedRow, JsonlDecoder, LineError, LineSplitter, RowResult,
+    decode_document, reads_as_lines, DecodedRow, JsonlDecoder, LineError, LineSplitter, RowResult,
 };
 
 /// Lines as owned (bytes, line_no, byte_offset), from feeding `chunks` one by one.
@@ -200,5 +200,47 @@ proptest! {
         decoder.push(&input[resume..], |r| rows.push(r));
         decoder.finish(|r| rows.push(r));
         prop_assert_eq!(rows, decode(&[&input]));
+    }
+}
+
+/// Documents that `decode_document` reads line by line give the same rows when decoded a
+/// chunk at a time (what the page does with a big local file); the others are read whole.
+#[test]
+fn documents_read_as_lines_decode_the_same_in_chunks() {
+    let mut documents: Vec<(String, Vec<u8>)> = [
+        "real/swe_smith_trajectories.jsonl",
+        "real/mini_swe_agent_traj.jsonl",
+        "real/nebius_swe_agent_trajectories.jsonl",
+        "open_swe_traces/openhands_swegym.jsonl",
+    ]
+    .iter()
+    .map(|f| (f.to_string(), common::fixture_bytes(f)))
+    .collect();
+    for (name, bytes) in &documents {
+        assert!(reads_as_lines(bytes), "{name} is JSONL");
+    }
+    let crafted: [(&str, &[u8], bool); 9] = [
+        ("jsonl", b"{\"a\":1}\n{\"a\":2}\n", true),
+        ("jsonl, blank lines first, no last newline", b"\n \r\n{\"a\":1}\n{\"a\":2}", true),
+        ("jsonl, a bad line", b"{\"a\":1}\n{oops\n{\"a\":3}\n", true),
+        ("array on many lines", b"[{\"a\":1},\n {\"a\":2}]\n", false),
+        ("array of rows on one line", b"[{\"a\":1}, {\"a\":2}]", false),
+        ("array of messages on one line", b"[{\"role\": \"user\", \"content\": \"hi\"}]", true),
+        ("pretty-printed object", b"{\n  \"messages\": []\n}\n", false),
+        ("broken pretty-printed object", b"{\n  \"a\": \n", false),
+        ("blank", b"\n\n", true),
+    ];
+    for (name, bytes, lines) in crafted {
+        assert_eq!(reads_as_lines(bytes), lines, "{name}");
+        documents.push((name.to_owned(), bytes.to_vec()));
+    }
+    for (name, bytes) in documents {
+        if !reads_as_lines(&bytes) {
+            continue;
+        }
+        for size in [1, 7, 4096] {
+            let chunked = decode(&bytes.chunks(size).collect::<Vec<_>>());
+            assert_eq!(chunked, decode_document(&bytes), "{name} in chunks of {size}");
+        }
     }
 }

@@ -310,6 +310,32 @@ pub fn decode_document(bytes: &[u8]) -> Vec<RowResult> {
     rows
 }
 
+/// Whether [`decode_document`] reads `bytes` line by line, so that the same rows come from
+/// feeding the bytes, in chunks of any size, to a [`JsonlDecoder`] (a big local file can then
+/// be read a piece at a time). False for what it reads as one JSON value: a pretty-printed
+/// document, or a single line holding an array of rows; false also when unsure.
+pub fn reads_as_lines(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    let (first, after) = loop {
+        let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let line = strip_cr(&rest[..end]);
+        let after = &rest[(end + 1).min(rest.len())..];
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            break (line, after);
+        }
+        if end == rest.len() {
+            // Blank: no rows either way.
+            return true;
+        }
+        rest = after;
+    };
+    let Some(Ok(row)) = decode_line(Line { bytes: first, line_no: 1, byte_offset: 0 }) else {
+        return false;
+    };
+    let only_line = after.iter().all(u8::is_ascii_whitespace);
+    !(only_line && row.value.as_array().is_some_and(|items| !looks_like_messages(items)))
+}
+
 fn decode_whole(bytes: &[u8]) -> Option<Vec<RowResult>> {
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(value) => value,

@@ -20,7 +20,7 @@ use crate::domain::hub::{push_down, HubError, RowsQuery, SplitRef, SplitSource};
 use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
 use crate::domain::parquet;
-use crate::domain::stream::{decode_document, DecodedRow};
+use crate::domain::stream::{decode_document, reads_as_lines, DecodedRow, JsonlDecoder, RowResult};
 use crate::domain::template::{ChatTemplate, RenderOptions};
 use crate::domain::trajectory::{Origin, Trajectory};
 use crate::domain::TrajectoryMetrics;
@@ -40,6 +40,9 @@ pub const FLUSH_MS: f64 = 100.0;
 
 /// Characters of messages kept in memory before later rows are kept without their messages.
 pub const KEEP_CHARS: usize = 400_000_000;
+
+/// Bytes of a local JSONL file decoded between two updates of the page.
+const LOCAL_PIECE: usize = 1024 * 1024;
 
 /// One row of the open dataset.
 #[derive(Clone, Debug)]
@@ -424,34 +427,63 @@ impl Session {
                 let bytes = js_sys::Uint8Array::new(&buffer);
                 let data = bytes.to_vec();
                 kept.push((name.clone(), bytes));
-                let batch = decode_local(&name, &data, row_idx_base);
-                row_idx_base += (batch.trajectories.len() + batch.errors.len()) as u64;
-                let mut progress = self.progress.get_untracked();
-                progress.source = "local files, read in the browser".into();
-                progress.rows += batch.trajectories.len() as u64;
-                progress.errors += batch.errors.len() as u64;
-                progress.bytes += data.len() as u64;
-                self.on_batch(
-                    generation,
-                    SplitBatch {
-                        trajectories: batch.trajectories,
-                        raw: Vec::new(),
-                        errors: batch.errors,
-                        progress: crate::net::SplitProgress {
-                            source: progress.source,
-                            rows: progress.rows,
-                            errors: progress.errors,
-                            bytes: progress.bytes,
-                            total_rows: None,
-                            retries: 0,
-                            notice: None,
-                        },
-                    },
-                );
+                if data.starts_with(b"PAR1") || !reads_as_lines(&data) {
+                    let batch = decode_local(&name, &data, row_idx_base);
+                    row_idx_base += (batch.trajectories.len() + batch.errors.len()) as u64;
+                    self.on_local_batch(generation, batch, data.len());
+                    continue;
+                }
+                // JSONL: a piece at a time, so that rows show as they are read and the page
+                // stays responsive on a big file.
+                let origin = Origin::File { path: name.clone() };
+                let mut decoder = JsonlDecoder::new();
+                for piece in data.chunks(LOCAL_PIECE).map(Some).chain([None]) {
+                    handle.checkpoint().await;
+                    if handle.is_aborted() || !self.is_current(generation) {
+                        return;
+                    }
+                    let mut batch = SplitBatch::default();
+                    let mut take = |result: RowResult| {
+                        match result {
+                            Ok(row) => batch.trajectories.push(normalize_decoded(
+                                row,
+                                origin.clone(),
+                                row_idx_base,
+                            )),
+                            Err(error) => {
+                                batch.errors.push((row_idx_base, format!("{name}: {error}")))
+                            }
+                        }
+                        row_idx_base += 1;
+                    };
+                    match piece {
+                        Some(piece) => decoder.push(piece, &mut take),
+                        None => decoder.finish(&mut take),
+                    }
+                    self.on_local_batch(generation, batch, piece.map_or(0, <[u8]>::len));
+                }
             }
             self.local_files.set_value(kept);
             self.finish(generation, Ok(()), &handle);
         });
+    }
+
+    /// Takes rows read from a local file (and `bytes` more of it read).
+    fn on_local_batch(self, generation: u64, batch: SplitBatch, bytes: usize) {
+        let mut progress = self.progress.get_untracked();
+        progress.rows += batch.trajectories.len() as u64;
+        progress.errors += batch.errors.len() as u64;
+        progress.bytes += bytes as u64;
+        let progress = crate::net::SplitProgress {
+            source: "local files, read in the browser".into(),
+            rows: progress.rows,
+            errors: progress.errors,
+            bytes: progress.bytes,
+            total_rows: None,
+            retries: 0,
+            notice: None,
+        };
+        self.on_batch(generation, SplitBatch { progress, ..batch });
     }
 
     /// Records exact token counts, `(row index, the row's trajectory when counted, tokens)`, by
