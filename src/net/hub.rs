@@ -619,7 +619,6 @@ impl SplitReader<'_> {
                 in_flight.push_back((read, handle));
             }
             let Some((read, handle)) = in_flight.pop_front() else { break };
-            self.abort.checkpoint().await;
             let (bytes, waits) = handle.await;
             for (error, delay) in &waits {
                 Self::note_wait(&mut self.progress, error, *delay);

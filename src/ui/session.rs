@@ -413,6 +413,11 @@ impl Session {
         spawn_local(async move {
             let mut kept = Vec::new();
             let mut row_idx_base = 0;
+            // Totals of this reading, kept here: the progress signal is only written at flushes.
+            let mut totals = crate::net::SplitProgress {
+                source: "local files, read in the browser".into(),
+                ..Default::default()
+            };
             for file in files {
                 let name = file.name();
                 let buffer = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
@@ -430,7 +435,7 @@ impl Session {
                 if data.starts_with(b"PAR1") || !reads_as_lines(&data) {
                     let batch = decode_local(&name, &data, row_idx_base);
                     row_idx_base += (batch.trajectories.len() + batch.errors.len()) as u64;
-                    self.on_local_batch(generation, batch, data.len());
+                    self.on_local_batch(generation, &mut totals, batch, data.len());
                     continue;
                 }
                 // JSONL: a piece at a time, so that rows show as they are read and the page
@@ -460,7 +465,12 @@ impl Session {
                         Some(piece) => decoder.push(piece, &mut take),
                         None => decoder.finish(&mut take),
                     }
-                    self.on_local_batch(generation, batch, piece.map_or(0, <[u8]>::len));
+                    self.on_local_batch(
+                        generation,
+                        &mut totals,
+                        batch,
+                        piece.map_or(0, <[u8]>::len),
+                    );
                 }
             }
             self.local_files.set_value(kept);
@@ -468,22 +478,18 @@ impl Session {
         });
     }
 
-    /// Takes rows read from a local file (and `bytes` more of it read).
-    fn on_local_batch(self, generation: u64, batch: SplitBatch, bytes: usize) {
-        let mut progress = self.progress.get_untracked();
-        progress.rows += batch.trajectories.len() as u64;
-        progress.errors += batch.errors.len() as u64;
-        progress.bytes += bytes as u64;
-        let progress = crate::net::SplitProgress {
-            source: "local files, read in the browser".into(),
-            rows: progress.rows,
-            errors: progress.errors,
-            bytes: progress.bytes,
-            total_rows: None,
-            retries: 0,
-            notice: None,
-        };
-        self.on_batch(generation, SplitBatch { progress, ..batch });
+    /// Takes rows read from a local file (and `bytes` more of it read), adding them to `totals`.
+    fn on_local_batch(
+        self,
+        generation: u64,
+        totals: &mut crate::net::SplitProgress,
+        batch: SplitBatch,
+        bytes: usize,
+    ) {
+        totals.rows += batch.trajectories.len() as u64;
+        totals.errors += batch.errors.len() as u64;
+        totals.bytes += bytes as u64;
+        self.on_batch(generation, SplitBatch { progress: totals.clone(), ..batch });
     }
 
     /// Records exact token counts, `(row index, the row's trajectory when counted, tokens)`, by
