@@ -4,6 +4,9 @@
 //
 //   CHROMIUM=$(command -v chromium) node e2e/bench.mjs DIST [TIMES=400]
 //
+// TRAJEX_BENCH_ONLY=parquet,deep (words matched against each measure's label, case-insensitive)
+// runs only those measures, and the notebook pipeline; for quick comparisons while working.
+//
 // Builds a local-hub data root (e2e/make_bench_data.py: the Open-SWE-Traces-shaped fixture
 // repeated TIMES times, as a JSONL split and as a Parquet split), serves DIST (a release build)
 // and the hub on loopback, then for each way of reading a split (JSONL stream, Parquet range
@@ -80,7 +83,11 @@ async function warmHub(dataset) {
   }
 }
 
+const ONLY = (process.env.TRAJEX_BENCH_ONLY || '').toLowerCase().split(',').filter(Boolean);
+const wanted = (label) => !ONLY.length || ONLY.some((word) => label.toLowerCase().includes(word));
+
 async function measureSplit(label, query, jsonBytes) {
+  if (!wanted(label)) return null;
   const page = await ctx.newPage();
   await page.addInitScript(LOAF_INIT);
   const cdp = await ctx.newCDPSession(page);
@@ -150,6 +157,7 @@ async function deepLinkTimes(origin) {
   times.sort((a, b) => a - b);
   return `median ${times[3].toFixed(0)} ms after navigation start (min ${times[0].toFixed(0)}, max ${times[6].toFixed(0)})`;
 }
+if (wanted('deep link')) {
 console.log(`deep link -> trajex:trajectory-rendered, first visit: ${await deepLinkTimes(base)}`);
 {
   const warm = await ctx.newPage();
@@ -159,6 +167,7 @@ console.log(`deep link -> trajex:trajectory-rendered, first visit: ${await deepL
   await warm.close();
 }
 console.log(`deep link -> trajex:trajectory-rendered, repeat visit: ${await deepLinkTimes(cachingBase)}`);
+}
 
 await ctx.close();
 site.close();
@@ -171,7 +180,7 @@ if (fs.existsSync(baseline)) {
     const out = execFileSync('python3', [baseline, made.jsonl, 'none', path.join(dataRoot, 'notebook_out.jsonl')]).toString().trim().split('\n').pop();
     const mbs = Number(out.match(/MB_per_s=([\d.]+)/)[1]);
     console.log(`python notebook pipeline on the same JSONL: ${out}`);
-    for (const r of results.filter((r) => r.rows >= 1000)) {
+    for (const r of results.filter((r) => r && r.rows >= 1000)) {
       console.log(`  ${r.label}: ${(r.mbs / mbs).toFixed(1)}x the notebook pipeline`);
     }
   } catch (e) {
