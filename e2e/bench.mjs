@@ -158,15 +158,13 @@ async function deepLinkTimes(origin) {
   return `median ${times[3].toFixed(0)} ms after navigation start (min ${times[0].toFixed(0)}, max ${times[6].toFixed(0)})`;
 }
 if (wanted('deep link')) {
-console.log(`deep link -> trajex:trajectory-rendered, first visit: ${await deepLinkTimes(base)}`);
-{
+  console.log(`deep link -> trajex:trajectory-rendered, first visit: ${await deepLinkTimes(base)}`);
   const warm = await ctx.newPage();
   await warm.goto(`${cachingBase}/?${deepLink}&${endpoints}`);
   await warm.waitForFunction(() => performance.getEntriesByName('trajex:trajectory-rendered').length > 0, null, { timeout: 60_000 });
   await new Promise((r) => setTimeout(r, 2000)); // let the compiled code reach the cache
   await warm.close();
-}
-console.log(`deep link -> trajex:trajectory-rendered, repeat visit: ${await deepLinkTimes(cachingBase)}`);
+  console.log(`deep link -> trajex:trajectory-rendered, repeat visit: ${await deepLinkTimes(cachingBase)}`);
 }
 
 await ctx.close();
