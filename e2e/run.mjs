@@ -5,8 +5,8 @@
 //
 // Serves dist/ on an ephemeral localhost port, starts the local hub on another, drives Chromium
 // through playwright-core (no browser download): opens a dataset by id, streams it, filters,
-// opens a trajectory, reloads a deep link, downloads JSONL, opens local files, and renders
-// hostile rows. Prints one line per check (with timings) and ends with `e2e: N passed, M failed`;
+// opens a trajectory, reloads a deep link, downloads JSONL, opens local files (JSONL, Parquet, a
+// pretty-printed JSON array), and renders hostile rows. Prints one line per check (with timings) and ends with `e2e: N passed, M failed`;
 // exits non-zero if any check failed. Screenshots go to e2e/artifacts/; docs/screenshot.png
 // (for the README) is written only when missing or when E2E_UPDATE_SCREENSHOT=1.
 import fs from 'node:fs';
@@ -188,6 +188,30 @@ await check('open local files (JSONL and Parquet): read in the browser', async (
   await waitLoaded(page);
   assert.match(await text(page, 'counts'), /^10 trajectories of 10/);
   assert.match(await text(page, 'source'), /local files/);
+  clean(problems);
+  await page.close();
+});
+
+await check('a local pretty-printed JSON array is read a piece at a time, a broken element listed', async () => {
+  // `json.dump(rows, f, indent=2)` of the fixture rows, repeated past the page's 1 MB pieces,
+  // with one broken element in the middle.
+  const rows = fs.readFileSync(FIXTURE, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  const elements = [];
+  while (elements.join(',\n').length < 3_000_000) elements.push(...rows.map((r) => JSON.stringify(r, null, 2)));
+  const broken = Math.floor(elements.length / 2);
+  elements.splice(broken, 0, '{"instance_id": oops}');
+  const head = `[\n${elements.slice(0, broken).join(',\n')},\n`;
+  const brokenLine = head.split('\n').length;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'trajex-array-')), 'rows.json');
+  fs.writeFileSync(file, `[\n${elements.join(',\n')}\n]\n`);
+  const { page, problems } = await open(`${base}/`);
+  await page.setInputFiles('[data-testid=file-input]', file);
+  await waitLoaded(page);
+  const n = elements.length - 1;
+  assert.match(await text(page, 'counts'), new RegExp(`^${n} trajectories of ${n}`));
+  const errors = await text(page, 'error-list');
+  assert.match(errors, /1 row could not be read/);
+  assert.match(errors, new RegExp(`rows\\.json: line ${brokenLine} \\(byte ${Buffer.byteLength(head)}\\): not JSON`));
   clean(problems);
   await page.close();
 });

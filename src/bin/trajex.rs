@@ -23,7 +23,8 @@ use trajex::domain::filter::{FilterSet, Selector, Verdict};
 use trajex::domain::inspect::{InspectError, InspectRecord};
 use trajex::domain::normalize::normalize_decoded;
 use trajex::domain::stream::{
-    decode_document, decode_line, looks_like_messages, JsonlDecoder, Line, RowResult,
+    decode_document, decode_line, looks_like_messages, DocumentDecoder, JsonlDecoder, Line,
+    RowResult,
 };
 use trajex::domain::template::{ChatTemplate, RenderOptions};
 use trajex::domain::trajectory::Origin;
@@ -97,7 +98,8 @@ fn open(path: &str) -> io::Result<Box<dyn BufRead>> {
 
 /// Reads every row of one input. Streams JSONL when the first line is a complete JSON row,
 /// passing each line's bytes along; otherwise (a pretty-printed document, or one line holding
-/// an array of rows) reads the whole input as one document, with no source bytes per row.
+/// an array of rows) reads the whole input as one document: an array of rows passes each
+/// element's bytes along, a single value none.
 fn read_rows(
     mut reader: Box<dyn BufRead>,
     mut sink: impl FnMut(Option<&[u8]>, RowResult),
@@ -117,8 +119,16 @@ fn read_rows(
     if !streams {
         let mut all = head;
         reader.read_to_end(&mut all)?;
-        for result in decode_document(&all) {
-            sink(None, result);
+        match DocumentDecoder::for_document(&all) {
+            Some(mut decoder) => {
+                decoder.push_with_bytes(&all, |bytes, result| sink(Some(bytes), result));
+                decoder.finish_with_bytes(|bytes, result| sink(Some(bytes), result));
+            }
+            None => {
+                for result in decode_document(&all) {
+                    sink(None, result);
+                }
+            }
         }
         return Ok(());
     }

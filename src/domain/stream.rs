@@ -3,12 +3,18 @@
 //! [`LineSplitter`] takes chunks of any size, cut anywhere (inside a UTF-8 character, between
 //! `\r` and `\n`), and yields complete lines with their one-based line number and byte offset.
 //! [`JsonlDecoder`] sits on top and yields, per non-blank line, a row or a [`LineError`], and
-//! goes on after errors. [`decode_document`] reads a whole file that may be JSONL, a JSON array
-//! of rows, or one JSON object. Nothing here does IO: the network layer and the CLI feed bytes in.
+//! goes on after errors. [`JsonArrayDecoder`] does the same for the elements of a JSON array of
+//! rows. [`decode_document`] reads a whole file that may be JSONL, a JSON array of rows, or one
+//! JSON object; [`DocumentDecoder`] reads the first two a piece at a time. Nothing here does IO:
+//! the network layer and the CLI feed bytes in.
+
+mod array;
 
 use serde_json::Value;
 
 use crate::domain::diagnostic::Diagnostic;
+
+pub use array::JsonArrayDecoder;
 
 /// One complete line, without its terminator (`\n` or `\r\n`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -279,41 +285,113 @@ impl JsonlDecoder {
 /// A document whose first non-blank line is not a complete JSON value (a pretty-printed file)
 /// is parsed as one JSON value. A top-level array is taken as an array of rows unless its
 /// elements look like chat messages (objects with a `role`), as in a mini-swe-agent
-/// `traj.json`: then the array is one row. Otherwise every line is a row.
+/// `traj.json`: then the array is one row. Otherwise every line is a row. A document that is
+/// none of these (a broken pretty-printed object) is read line by line, so that its lines are
+/// reported as errors.
+///
+/// Rows of JSONL and of an array of rows carry their line or element's position and length;
+/// a single value carries the whole document's.
 pub fn decode_document(bytes: &[u8]) -> Vec<RowResult> {
     let mut rows = Vec::new();
-    let mut decoder = JsonlDecoder::new();
-    let first_line_ok = {
-        let mut splitter = LineSplitter::new();
-        let first = splitter.push(bytes).find(|l| !l.bytes.iter().all(u8::is_ascii_whitespace));
-        match first {
-            Some(line) => matches!(decode_line(line), Some(Ok(_))),
-            // One line and no terminator: JSONL and whole-document decoding agree.
-            None => true,
-        }
+    let mut decoder = match DocumentDecoder::for_document(bytes) {
+        Some(decoder) => decoder,
+        None => match decode_whole(bytes) {
+            Some(row) => return vec![Ok(row)],
+            None => DocumentDecoder::Lines(JsonlDecoder::new()),
+        },
     };
-    if !first_line_ok {
-        if let Some(whole) = decode_whole(bytes) {
-            return whole;
-        }
-    }
     decoder.push(bytes, |r| rows.push(r));
     decoder.finish(|r| rows.push(r));
-    // A single line holding an array of rows (not of messages) is a JSON array document.
-    if let [Ok(only)] = rows.as_slice() {
-        if only.value.as_array().is_some_and(|items| !looks_like_messages(items)) {
-            if let Some(whole) = decode_whole(bytes) {
-                return whole;
-            }
-        }
-    }
     rows
 }
 
+/// A document that [`decode_document`] reads row by row, decoded a piece at a time: the same
+/// rows come out whatever the pieces (a big local file is read this way, with the page
+/// updated between pieces).
+#[derive(Debug)]
+pub enum DocumentDecoder {
+    /// JSONL: a row per non-blank line.
+    Lines(JsonlDecoder),
+    /// A JSON array of rows: a row per element.
+    Array(JsonArrayDecoder),
+}
+
+/// Bytes of an array fed at a time while looking for its first elements (bytes).
+const ARRAY_PROBE: usize = 64 * 1024;
+
+impl DocumentDecoder {
+    /// The decoder for `bytes` (the whole document), or `None` when [`decode_document`] reads
+    /// it as one JSON value: a pretty-printed object, an array of chat messages.
+    ///
+    /// Only the document's start is looked at: its first line, or its first four array
+    /// elements.
+    pub fn for_document(bytes: &[u8]) -> Option<DocumentDecoder> {
+        if reads_as_lines(bytes) {
+            return Some(DocumentDecoder::Lines(JsonlDecoder::new()));
+        }
+        let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
+            return None;
+        }
+        // An array whose first elements are chat messages is one row.
+        let mut probe = JsonArrayDecoder::new();
+        let mut head = Vec::new();
+        let mut pieces = bytes.chunks(ARRAY_PROBE);
+        while head.len() < 4 {
+            let mut take = |result: RowResult| head.push(result.ok().map(|row| row.value));
+            match pieces.next() {
+                Some(piece) => probe.push(piece, &mut take),
+                None => {
+                    probe.finish(&mut take);
+                    break;
+                }
+            }
+        }
+        let head: Option<Vec<Value>> = head.into_iter().take(4).collect();
+        match head {
+            Some(items) if looks_like_messages(&items) => None,
+            _ => Some(DocumentDecoder::Array(JsonArrayDecoder::new())),
+        }
+    }
+
+    /// Adds a piece and passes every row it completes to `sink`, in order.
+    pub fn push(&mut self, chunk: &[u8], sink: impl FnMut(RowResult)) {
+        match self {
+            DocumentDecoder::Lines(decoder) => decoder.push(chunk, sink),
+            DocumentDecoder::Array(decoder) => decoder.push(chunk, sink),
+        }
+    }
+
+    /// Like [`push`](Self::push), also passing each row's source text (its line, or its
+    /// array element).
+    pub fn push_with_bytes(&mut self, chunk: &[u8], sink: impl FnMut(&[u8], RowResult)) {
+        match self {
+            DocumentDecoder::Lines(decoder) => decoder.push_with_bytes(chunk, sink),
+            DocumentDecoder::Array(decoder) => decoder.push_with_bytes(chunk, sink),
+        }
+    }
+
+    /// Ends the document (see [`JsonlDecoder::finish`], [`JsonArrayDecoder::finish`]).
+    pub fn finish(&mut self, sink: impl FnMut(RowResult)) {
+        match self {
+            DocumentDecoder::Lines(decoder) => decoder.finish(sink),
+            DocumentDecoder::Array(decoder) => decoder.finish(sink),
+        }
+    }
+
+    /// Like [`finish`](Self::finish), also passing the row's source text.
+    pub fn finish_with_bytes(&mut self, sink: impl FnMut(&[u8], RowResult)) {
+        match self {
+            DocumentDecoder::Lines(decoder) => decoder.finish_with_bytes(sink),
+            DocumentDecoder::Array(decoder) => decoder.finish_with_bytes(sink),
+        }
+    }
+}
+
 /// Whether [`decode_document`] reads `bytes` line by line, so that the same rows come from
-/// feeding the bytes, in chunks of any size, to a [`JsonlDecoder`] (a big local file can then
-/// be read a piece at a time). False for what it reads as one JSON value: a pretty-printed
-/// document, or a single line holding an array of rows; false also when unsure.
+/// feeding the bytes, in chunks of any size, to a [`JsonlDecoder`]. False for what it reads
+/// as one JSON value (a pretty-printed document) or as an array of rows (see
+/// [`DocumentDecoder`]), even on one line; false also when unsure.
 pub fn reads_as_lines(bytes: &[u8]) -> bool {
     let mut rest = bytes;
     let (first, after) = loop {
@@ -336,27 +414,18 @@ pub fn reads_as_lines(bytes: &[u8]) -> bool {
     !(only_line && row.value.as_array().is_some_and(|items| !looks_like_messages(items)))
 }
 
-fn decode_whole(bytes: &[u8]) -> Option<Vec<RowResult>> {
-    let value: Value = match serde_json::from_slice(bytes) {
-        Ok(value) => value,
-        Err(_) => return None,
-    };
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0) as u64;
-    let line_no_at = |offset: usize| 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count();
-    let row = |value, offset: u64, len: u64| DecodedRow {
+/// The document as one JSON value: one row.
+fn decode_whole(bytes: &[u8]) -> Option<DecodedRow> {
+    let value: Value = serde_json::from_slice(bytes).ok()?;
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let line_no = 1 + bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64;
+    Some(DecodedRow {
         value,
-        line_no: line_no_at(offset as usize) as u64,
-        byte_offset: offset,
-        byte_len: len,
+        line_no,
+        byte_offset: start as u64,
+        byte_len: (bytes.len() - start) as u64,
         diagnostics: Vec::new(),
-    };
-    match value {
-        Value::Array(items) if !looks_like_messages(&items) => {
-            // Element offsets are not tracked by serde_json; all elements point at the array.
-            Some(items.into_iter().map(|item| Ok(row(item, start, 0))).collect())
-        }
-        value => Some(vec![Ok(row(value, start, bytes.len() as u64 - start))]),
-    }
+    })
 }
 
 /// Whether a JSON array looks like a list of chat messages rather than a list of rows.

@@ -20,7 +20,7 @@ use crate::domain::hub::{push_down, HubError, RowsQuery, SplitRef, SplitSource};
 use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
 use crate::domain::parquet;
-use crate::domain::stream::{decode_document, reads_as_lines, DecodedRow, JsonlDecoder, RowResult};
+use crate::domain::stream::{decode_document, DecodedRow, DocumentDecoder, RowResult};
 use crate::domain::template::{ChatTemplate, RenderOptions};
 use crate::domain::trajectory::{Origin, Trajectory};
 use crate::domain::TrajectoryMetrics;
@@ -41,7 +41,7 @@ pub const FLUSH_MS: f64 = 100.0;
 /// Characters of messages kept in memory before later rows are kept without their messages.
 pub const KEEP_CHARS: usize = 400_000_000;
 
-/// Bytes of a local JSONL file decoded between two updates of the page.
+/// Bytes of a local JSONL file or JSON array decoded between two updates of the page.
 const LOCAL_PIECE: usize = 1024 * 1024;
 
 /// One row of the open dataset.
@@ -432,16 +432,20 @@ impl Session {
                 let bytes = js_sys::Uint8Array::new(&buffer);
                 let data = bytes.to_vec();
                 kept.push((name.clone(), bytes));
-                if data.starts_with(b"PAR1") || !reads_as_lines(&data) {
+                let decoder = if data.starts_with(b"PAR1") {
+                    None
+                } else {
+                    DocumentDecoder::for_document(&data)
+                };
+                let Some(mut decoder) = decoder else {
                     let batch = decode_local(&name, &data, row_idx_base);
                     row_idx_base += (batch.trajectories.len() + batch.errors.len()) as u64;
                     self.on_local_batch(generation, &mut totals, batch, data.len());
                     continue;
-                }
-                // JSONL: a piece at a time, so that rows show as they are read and the page
-                // stays responsive on a big file.
+                };
+                // JSONL or a JSON array of rows: a piece at a time, so that rows show as they
+                // are read and the page stays responsive on a big file.
                 let origin = Origin::File { path: name.clone() };
-                let mut decoder = JsonlDecoder::new();
                 for piece in data.chunks(LOCAL_PIECE).map(Some).chain([None]) {
                     handle.checkpoint().await;
                     if handle.is_aborted() || !self.is_current(generation) {
