@@ -212,6 +212,18 @@ await check('a local pretty-printed JSON array is read a piece at a time, a brok
   const errors = await text(page, 'error-list');
   assert.match(errors, /1 row could not be read/);
   assert.match(errors, new RegExp(`rows\\.json: line ${brokenLine} \\(byte ${Buffer.byteLength(head)}\\): not JSON`));
+  // The raw download is JSONL: one compact line per pretty-printed element.
+  const downloads = [];
+  page.on('download', (d) => downloads.push(d));
+  await page.click('[data-testid=download]');
+  await waitFor(page, () => /exported/.test(document.querySelector('[data-testid=export-status]')?.textContent || ''));
+  await page.waitForTimeout(500);
+  const jsonl = downloads.find((d) => d.suggestedFilename().endsWith('.jsonl'));
+  assert.ok(jsonl, `downloads: ${downloads.map((d) => d.suggestedFilename())}`);
+  const lines = fs.readFileSync(await jsonl.path(), 'utf8').split('\n').filter(Boolean);
+  assert.equal(lines.length, n);
+  assert.deepEqual(JSON.parse(lines[0]), rows[0]);
+  assert.equal(lines[0], JSON.stringify(rows[0]));
   clean(problems);
   await page.close();
 });

@@ -131,6 +131,32 @@ fn export_raw_is_byte_identical_and_the_manifest_counts_every_row() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// An array of rows exports one row per line: an element written on one line as it is, a
+/// pretty-printed one serialized compactly; a broken element is counted, not written.
+#[test]
+fn export_raw_of_json_arrays_is_one_row_per_line() {
+    let dir = std::env::temp_dir().join(format!("trajex-cli-array-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let one_line = dir.join("one_line.json");
+    std::fs::write(&one_line, b"[{\"b\": 1,  \"a\": [ 2 ]}, {\"c\": \"x\"}]").unwrap();
+    let (stdout, stderr, code) = run_raw(&["export", one_line.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "{\"b\": 1,  \"a\": [ 2 ]}\n{\"c\": \"x\"}\n");
+
+    let pretty = dir.join("pretty.json");
+    std::fs::write(
+        &pretty,
+        b"[\n  {\n    \"b\": 1,\n    \"a\": [2]\n  },\n  {\"c\": oops},\n  {\"c\": \"x\"}\n]\n",
+    )
+    .unwrap();
+    let (stdout, stderr, code) = run_raw(&["export", pretty.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "{\"b\":1,\"a\":[2]}\n{\"c\": \"x\"}\n");
+    assert!(stderr.contains("3 rows read, 2 exported, 0 filtered out, 0 skipped, 1 line errors"));
+    assert!(stderr.contains("pretty.json:6: not JSON"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn export_sft_to_stdout_with_manifest_on_stderr() {
     let path = common::fixture_path("real/swe_smith_trajectories.jsonl");

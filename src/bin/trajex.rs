@@ -17,7 +17,8 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::process::ExitCode;
 
 use trajex::domain::export::{
-    sft_record, text_record, ExportCounts, ExportFormat, ExportSource, Manifest, SftOptions,
+    raw_line, sft_record, text_record, ExportCounts, ExportFormat, ExportSource, Manifest,
+    SftOptions,
 };
 use trajex::domain::filter::{FilterSet, Selector, Verdict};
 use trajex::domain::inspect::{InspectError, InspectRecord};
@@ -338,10 +339,10 @@ fn export(args: ExportArgs) -> Result<(), Failure> {
             }
         };
         counts.rows_read += 1;
-        // For a JSON document (no source line) the raw row is its compact serialization.
-        let raw = match (args.format, bytes) {
-            (ExportFormat::Raw, None) => Some(serde_json::to_vec(&row.value)?),
-            _ => None,
+        // The source line, or the compact serialization of a row without one (see `raw_line`).
+        let raw = match args.format {
+            ExportFormat::Raw => raw_line(bytes.unwrap_or_default(), &row.value),
+            _ => Vec::new(),
         };
         let trajectory = normalize_decoded(row, Origin::File { path: path.into() }, row_idx);
         let metrics = TrajectoryMetrics::of(&trajectory);
@@ -350,7 +351,7 @@ fn export(args: ExportArgs) -> Result<(), Failure> {
             return Ok(());
         }
         match args.format {
-            ExportFormat::Raw => out.write_all(raw.as_deref().or(bytes).unwrap_or_default())?,
+            ExportFormat::Raw => out.write_all(&raw)?,
             ExportFormat::Sft => match sft_record(&trajectory, args.sft_options) {
                 Ok(record) => serde_json::to_writer(&mut out, &record)?,
                 Err(skip) => {

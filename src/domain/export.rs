@@ -2,7 +2,9 @@
 //!
 //! Formats:
 //! - `raw`: the source rows exactly as they came in, one per line (byte-identical to the source
-//!   line for JSONL input); the caller keeps the bytes, this module only names the format.
+//!   line for JSONL input, and for an array element written on one line); a row whose source
+//!   spans lines (a pretty-printed document or array element) is serialized compactly instead
+//!   ([`raw_line`]). The caller keeps the bytes.
 //! - `sft`: one line per trajectory in the conversational format that Hugging Face `datasets`
 //!   and TRL's `SFTTrainer` load as is: `{"messages": [...], "tools": [...], ...}`. Tool-call
 //!   `function.arguments` is a JSON object, the form Hugging Face chat templates expect (Qwen2.5's
@@ -88,6 +90,17 @@ impl SftSkip {
             SftSkip::NoMessages => "no_messages",
         }
     }
+}
+
+/// The line a row is written as in a `raw` export (without its `\n`): its source text when
+/// that is a single line (a JSONL line, an array element written on one line), else `value`
+/// serialized compactly (a pretty-printed document or array element), so that the export stays
+/// one row per line.
+pub fn raw_line(source: &[u8], value: &Value) -> Vec<u8> {
+    if !source.is_empty() && memchr::memchr2(b'\n', b'\r', source).is_none() {
+        return source.to_vec();
+    }
+    serde_json::to_vec(value).unwrap_or_default()
 }
 
 /// One `sft` record as a JSON value (keys: `messages`, `tools`, then the extra columns

@@ -13,7 +13,8 @@ use leptos::task::spawn_local;
 
 use crate::domain::aggregate::DatasetSummary;
 use crate::domain::export::{
-    sft_record, text_record, ExportCounts, ExportFormat, ExportSource, Manifest, SftOptions,
+    raw_line, sft_record, text_record, ExportCounts, ExportFormat, ExportSource, Manifest,
+    SftOptions,
 };
 use crate::domain::filter::{language_of, FilterSet, Selector, Verdict};
 use crate::domain::hub::{push_down, HubError, RowsQuery, SplitRef, SplitSource};
@@ -836,10 +837,8 @@ fn local_rows(name: &str, data: &[u8]) -> Vec<(Vec<u8>, Result<Trajectory, Strin
         .map(|(idx, result)| match result {
             Ok(row) => {
                 let start = row.byte_offset as usize;
-                let raw = match data.get(start..start + row.byte_len as usize) {
-                    Some(bytes) if row.byte_len > 0 => bytes.to_vec(),
-                    _ => serde_json::to_vec(&row.value).unwrap_or_default(),
-                };
+                let source = data.get(start..start + row.byte_len as usize).unwrap_or_default();
+                let raw = raw_line(source, &row.value);
                 (raw, Ok(normalize_decoded(row, origin.clone(), idx as u64)))
             }
             Err(error) => (Vec::new(), Err(error.to_string())),
