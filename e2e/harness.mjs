@@ -148,6 +148,22 @@ export async function startHarness({
     await (selector ? await page.$(selector) : page).screenshot({ path: shot });
     return shot;
   };
+  /**
+   * Clicks "Download JSONL", waits until the export status matches `done`, and returns the
+   * files the page offered, as text by file name (needs `acceptDownloads`).
+   */
+  const download = async (page, done = /exported/) => {
+    const downloads = [];
+    const take = (d) => downloads.push(d);
+    page.on('download', take);
+    await page.click('[data-testid=download]');
+    await waitFor(page, (re) => new RegExp(re).test(document.querySelector('[data-testid=export-status]')?.textContent || ''), done.source);
+    await page.waitForTimeout(500);
+    page.off('download', take);
+    const byName = {};
+    for (const d of downloads) byName[d.suggestedFilename()] = fs.readFileSync(await d.path(), 'utf8');
+    return byName;
+  };
   /** Asserts that a page had no uncaught exception and no console error but `allowed` ones. */
   const clean = (problems, allowed = /Failed to load resource/) => {
     assert.deepEqual(problems.pageErrors, [], 'uncaught exceptions');
@@ -177,5 +193,5 @@ export async function startHarness({
     process.exit(failed ? 1 : 0);
   }
 
-  return { base, hub, endpoints, ctx, timeout, open, text, waitFor, waitLoaded, shoot, clean, check, finish };
+  return { base, hub, endpoints, ctx, timeout, open, text, waitFor, waitLoaded, shoot, download, clean, check, finish };
 }

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { writeHostileFile } from './hostile.mjs';
 import { ROOT, startHarness } from './harness.mjs';
 
-const { base, hub, endpoints, timeout: TIMEOUT, open, text, waitFor, waitLoaded, shoot, clean, check, finish } =
+const { base, hub, endpoints, timeout: TIMEOUT, open, text, waitFor, waitLoaded, shoot, download, clean, check, finish } =
   await startHarness({ name: 'e2e', build: 'trunk build --release', profile: 'trajex-e2e-', acceptDownloads: true });
 
 const tableRows = (page) =>
@@ -151,13 +151,7 @@ await check('a deep link lands on the same row and step, fetching that row first
 await check('download JSONL: raw rows byte for byte, and SFT records, with a manifest', async () => {
   const { page, problems } = await open(`${base}/?dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl&${endpoints}&tool_calls=18-`);
   await waitLoaded(page);
-  const downloads = [];
-  page.on('download', (d) => downloads.push(d));
-  await page.click('[data-testid=download]');
-  await waitFor(page, () => /exported/.test(document.querySelector('[data-testid=export-status]')?.textContent || ''));
-  await page.waitForTimeout(500);
-  const byName = {};
-  for (const d of downloads) byName[d.suggestedFilename()] = fs.readFileSync(await d.path(), 'utf8');
+  const byName = await download(page);
   const jsonl = byName['trajex-demo-open-swe-traces-sample_openhands_swegym_jsonl.jsonl'];
   assert.ok(jsonl !== undefined, `file names: ${Object.keys(byName)}`);
   assert.deepEqual(jsonl.split('\n').filter(Boolean), [fixtureLines[1], fixtureLines[4]]);
@@ -165,12 +159,9 @@ await check('download JSONL: raw rows byte for byte, and SFT records, with a man
   assert.equal(manifest.counts.rows_read, 5);
   assert.equal(manifest.counts.exported, 2);
   assert.equal(manifest.filter_query, 'tool_calls=18-');
-  downloads.length = 0;
   await page.selectOption('[data-testid=export-format]', 'sft');
-  await page.click('[data-testid=download]');
-  await waitFor(page, () => /sft/.test(document.querySelector('[data-testid=export-status]')?.textContent || ''));
-  await page.waitForTimeout(500);
-  const sft = fs.readFileSync(await downloads.find((d) => d.suggestedFilename().endsWith('.sft.jsonl')).path(), 'utf8');
+  const sftFiles = await download(page, /sft/);
+  const sft = sftFiles[Object.keys(sftFiles).find((n) => n.endsWith('.sft.jsonl'))];
   const records = sft.split('\n').filter(Boolean).map((l) => JSON.parse(l));
   assert.equal(records.length, 2);
   assert.equal(records[0].messages[0].role, 'system');
@@ -213,14 +204,10 @@ await check('a local pretty-printed JSON array is read a piece at a time, a brok
   assert.match(errors, /1 row could not be read/);
   assert.match(errors, new RegExp(`rows\\.json: line ${brokenLine} \\(byte ${Buffer.byteLength(head)}\\): not JSON`));
   // The raw download is JSONL: one compact line per pretty-printed element.
-  const downloads = [];
-  page.on('download', (d) => downloads.push(d));
-  await page.click('[data-testid=download]');
-  await waitFor(page, () => /exported/.test(document.querySelector('[data-testid=export-status]')?.textContent || ''));
-  await page.waitForTimeout(500);
-  const jsonl = downloads.find((d) => d.suggestedFilename().endsWith('.jsonl'));
-  assert.ok(jsonl, `downloads: ${downloads.map((d) => d.suggestedFilename())}`);
-  const lines = fs.readFileSync(await jsonl.path(), 'utf8').split('\n').filter(Boolean);
+  const byName = await download(page);
+  const jsonlName = Object.keys(byName).find((n) => n.endsWith('.jsonl'));
+  assert.ok(jsonlName, `downloads: ${Object.keys(byName)}`);
+  const lines = byName[jsonlName].split('\n').filter(Boolean);
   assert.equal(lines.length, n);
   assert.deepEqual(JSON.parse(lines[0]), rows[0]);
   assert.equal(lines[0], JSON.stringify(rows[0]));

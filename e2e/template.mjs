@@ -23,7 +23,7 @@ assert.ok(expected?.text, 'expected render of row 0');
 const utf8 = Buffer.from(expected.text, 'utf8');
 const expectedSpans = expected.spans.map(([, start, end]) => utf8.subarray(start, end).toString('utf8'));
 
-const { base, endpoints, timeout: TIMEOUT, open, text, waitFor, waitLoaded, shoot, clean, check, finish } =
+const { base, endpoints, timeout: TIMEOUT, open, text, waitFor, waitLoaded, shoot, download, clean, check, finish } =
   await startHarness({ name: 'e2e-template', profile: 'trajex-e2e-tpl-', acceptDownloads: true, timeout: 60_000 });
 const split = `dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=swegym_jsonl&${endpoints}`;
 
@@ -58,14 +58,8 @@ await check('training text: the Qwen2.5 template render of a demo row, spans hig
 await check('download in the text format: one {"text"} line per exported row, with a manifest', async () => {
   const { page, problems } = await open(`${base}/?${split}&tool_calls=18-`);
   await waitLoaded(page);
-  const downloads = [];
-  page.on('download', (d) => downloads.push(d));
   await page.selectOption('[data-testid=export-format]', 'text');
-  await page.click('[data-testid=download]');
-  await waitFor(page, () => /exported/.test(document.querySelector('[data-testid=export-status]')?.textContent || ''));
-  await page.waitForTimeout(500);
-  const byName = {};
-  for (const d of downloads) byName[d.suggestedFilename()] = fs.readFileSync(await d.path(), 'utf8');
+  const byName = await download(page);
   const jsonlName = Object.keys(byName).find((n) => n.endsWith('.text.jsonl'));
   assert.ok(jsonlName, `file names: ${Object.keys(byName)}`);
   const lines = byName[jsonlName].split('\n').filter(Boolean).map((l) => JSON.parse(l));

@@ -34,7 +34,7 @@ const harness = await startHarness({
   files: process.env.TOKENS_BENCH ? { '/bench/corpus.jsonl': path.resolve(process.env.TOKENS_BENCH) } : {},
   siteLog,
 });
-const { base, hub, endpoints, timeout: TIMEOUT, text, waitFor, waitLoaded, finish } = harness;
+const { base, hub, endpoints, timeout: TIMEOUT, text, waitFor, waitLoaded, download, finish } = harness;
 const hubLog = async () => (await (await fetch(`${hub.url}/__control/requests`)).json()).map((e) => e.url || e.path || JSON.stringify(e));
 const clearHubLog = () => fetch(`${hub.url}/__control/requests`, { method: 'DELETE' });
 
@@ -127,16 +127,12 @@ await check('no tokenizer download before exact counts are asked for; asking loa
   await page.fill('[data-testid=filter-max-tokens]', String(tight));
   await page.press('[data-testid=filter-max-tokens]', 'Enter');
   await waitFor(page, (n) => document.querySelector('[data-testid=counts]')?.textContent.startsWith(`${n} trajectories of 5`), keptRows.length);
-  const downloads = [];
-  page.on('download', (d) => downloads.push(d));
-  await page.click('[data-testid=download]');
-  await waitFor(page, () => /exported/.test(document.querySelector('[data-testid=export-status]')?.textContent || ''));
-  await page.waitForTimeout(500);
-  const manifestFile = downloads.find((d) => d.suggestedFilename().endsWith('.manifest.json'));
-  assert.ok(manifestFile, `downloads: ${downloads.map((d) => d.suggestedFilename())}`);
-  const manifest = JSON.parse(fs.readFileSync(await manifestFile.path(), 'utf8'));
+  const byName = await download(page);
+  const manifestName = Object.keys(byName).find((n) => n.endsWith('.manifest.json'));
+  assert.ok(manifestName, `downloads: ${Object.keys(byName)}`);
+  const manifest = JSON.parse(byName[manifestName]);
   assert.equal(manifest.counts.exported, keptRows.length, `exported with exact counts: ${JSON.stringify(manifest.counts)}`);
-  const exported = fs.readFileSync(await downloads.find((d) => d.suggestedFilename().endsWith('.jsonl')).path(), 'utf8')
+  const exported = byName[Object.keys(byName).find((n) => n.endsWith('.jsonl'))]
     .split('\n').filter(Boolean).map((line) => JSON.parse(line).instance_id);
   const fixtureIds = fs.readFileSync(path.join(ROOT, QWEN_ROWS[0].file), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line).instance_id);
   assert.deepEqual(exported, keptRows.map((row) => fixtureIds[row]));
