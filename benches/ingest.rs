@@ -9,6 +9,10 @@
 //!   present). The corpus is also written to `target/bench/open_swe_x400.jsonl` so that
 //!   `scripts/bench-ingest` can run the Python pipeline on the same bytes.
 //!
+//! - `parquet`: the same rows as the Open-SWE-Traces fixture's snappy parquet file, decoded 400
+//!   times (`domain::parquet::decode_file`: pages, then rows assembled as JSON), beside
+//!   parsing the same rows' JSONL with serde_json, and with normalize + metrics after it.
+//!
 //! Run `scripts/bench-ingest` for all figures and ratios, or `cargo bench --bench ingest`.
 //! Criterion prints MiB/s; the corpus lines printed first give rows per MiB.
 
@@ -17,9 +21,9 @@ use std::path::{Path, PathBuf};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::Value;
 use trajex::domain::filter::{FilterSet, Selector};
-use trajex::domain::normalize::normalize_decoded;
+use trajex::domain::normalize::{normalize, normalize_decoded};
 use trajex::domain::stream::{JsonlDecoder, RowResult};
-use trajex::domain::trajectory::Origin;
+use trajex::domain::trajectory::{Origin, SourceRef};
 use trajex::domain::TrajectoryMetrics;
 
 /// The mixed corpus's minimum size, in bytes.
@@ -153,6 +157,41 @@ fn bench(c: &mut Criterion) {
     group.bench_function("serde_json_parse_only", |b| b.iter(|| parse_only(&open_swe)));
     group.bench_function("decode_normalize_metrics_filter", |b| {
         b.iter(|| ingest(&open_swe, Stage::Filter))
+    });
+    group.finish();
+    drop(open_swe);
+
+    let parquet = bytes::Bytes::from(
+        std::fs::read(fixtures().join("open_swe_traces/openhands_swegym.snappy.parquet"))
+            .expect("fixture"),
+    );
+    let jsonl = read_with_newline(&fixtures().join("open_swe_traces/openhands_swegym.jsonl"));
+    let decode = |stage: Option<Stage>| {
+        let mut n = 0u64;
+        for _ in 0..OPEN_SWE_COPIES {
+            for row in trajex::domain::parquet::decode_file(parquet.clone()).expect("fixture") {
+                if stage.is_some() {
+                    let source = SourceRef { row_idx: n, ..SourceRef::default() };
+                    let trajectory = normalize(row, source);
+                    black_box(TrajectoryMetrics::of(&trajectory));
+                } else {
+                    black_box(&row);
+                }
+                n += 1;
+            }
+        }
+        n
+    };
+    assert_eq!(decode(None) as usize, n_rows(&jsonl) * OPEN_SWE_COPIES);
+    let mut group = c.benchmark_group("parquet");
+    group.throughput(Throughput::Bytes((jsonl.len() * OPEN_SWE_COPIES) as u64));
+    group.sample_size(10);
+    group.bench_function("jsonl_serde_json_parse_only", |b| {
+        b.iter(|| (0..OPEN_SWE_COPIES).map(|_| parse_only(&jsonl)).sum::<usize>())
+    });
+    group.bench_function("parquet_decode", |b| b.iter(|| decode(None)));
+    group.bench_function("parquet_decode_normalize_metrics", |b| {
+        b.iter(|| decode(Some(Stage::Metrics)))
     });
     group.finish();
 }

@@ -8,8 +8,9 @@
 //! metadata is bigger), then fetch each row group's byte span and call [`decode_row_group`].
 //! No IO happens here; [`decode_file`] is the same over a whole file in memory.
 
-use std::io::Cursor;
+mod assemble;
 
+use std::io::Cursor;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -239,8 +240,17 @@ pub fn decode_file(bytes: Bytes) -> Result<Vec<Value>, ParquetReadError> {
     Ok(rows)
 }
 
-/// The rows of one row group as JSON values.
+/// The rows of one row group as JSON values: assembled from the columns when the schema
+/// allows (see [`assemble`]), else by the `parquet` crate's record API.
 fn rows_of_group(group: &dyn RowGroupReader) -> Result<Vec<Value>, ParquetReadError> {
+    match assemble::Plan::of(group.metadata().schema_descr()) {
+        Some(plan) => plan.rows(group),
+        None => record_rows(group),
+    }
+}
+
+/// The rows of one row group by the record API (`Row::to_json_value`).
+fn record_rows(group: &dyn RowGroupReader) -> Result<Vec<Value>, ParquetReadError> {
     let mut rows = Vec::with_capacity(group.metadata().num_rows().max(0) as usize);
     for row in group.get_row_iter(None)? {
         rows.push(row?.to_json_value());
