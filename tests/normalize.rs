@@ -92,7 +92,7 @@ fn open_swe_traces_layout() {
     assert!(!patch.stats.touches_tests);
     // The first call (message 2) is answered by message 3, linked by `tool_call_id`.
     assert_eq!(first.messages[3].result_of, Some(CallRef { message_idx: 2, call_idx: 0 }));
-    assert_eq!(first.messages[2].tool_calls[0].arguments["command"], "view");
+    assert_eq!(first.messages[2].tool_calls[0].arguments()["command"], "view");
     assert!(first.messages[2].tool_calls[0].raw_arguments.starts_with('{'));
     assert_eq!(first.turns[0].assistant_idx, 2);
     assert_eq!(first.turns[0].result_idxs, [3]);
@@ -128,7 +128,7 @@ fn nebius_swe_agent_text_rows() {
     let call = &first.messages[2].tool_calls[0];
     assert!(call.inferred);
     assert_eq!(call.name, "create");
-    assert_eq!(call.arguments["command"], "create reproduce.py");
+    assert_eq!(call.arguments()["command"], "create reproduce.py");
     assert_eq!(first.messages[3].result_of, Some(CallRef { message_idx: 2, call_idx: 0 }));
     assert_eq!(first.outcome, Outcome::Resolved, "`target` true");
     assert_eq!(first.exit_status.as_deref(), Some("submitted"));
@@ -148,7 +148,7 @@ fn swe_smith_xml_calls() {
     let first = &trajectories[0];
     let call = &first.messages[2].tool_calls[0];
     assert_eq!(call.name, "bash");
-    assert!(call.arguments["command"].as_str().unwrap().starts_with("find /testbed"));
+    assert!(call.arguments()["command"].as_str().unwrap().starts_with("find /testbed"));
     assert!(call.inferred);
     assert_eq!(first.tool_calls().last().unwrap().1.name, "submit");
     assert_eq!(first.outcome, Outcome::Resolved);
@@ -169,7 +169,7 @@ fn swe_play_xml_calls() {
     assert_eq!(first.ids.trajectory_id.as_deref(), Some("swe-play-0"));
     assert_eq!(first.outcome, Outcome::Unknown, "no label in this dataset");
     assert_eq!(first.messages[2].tool_calls[0].name, "str_replace_editor");
-    assert_eq!(first.messages[2].tool_calls[0].arguments["path"], "/workspace");
+    assert_eq!(first.messages[2].tool_calls[0].arguments()["path"], "/workspace");
     assert_eq!(first.metadata["category"], "general");
 }
 
@@ -211,7 +211,7 @@ fn mini_swe_agent_bare_message_array() {
     let figures = metrics.final_patch.as_ref().unwrap();
     assert_eq!((figures.stats.n_files, figures.stats.n_added, figures.stats.n_removed), (1, 3, 2));
     assert!(figures.stats.touches_tests, "tests/missing_colon.py");
-    assert!(only.messages[2].tool_calls[0].arguments["command"]
+    assert!(only.messages[2].tool_calls[0].arguments()["command"]
         .as_str()
         .unwrap()
         .starts_with("cat "));
@@ -311,7 +311,7 @@ fn tool_results_without_ids_link_in_order() {
     assert_eq!(t.messages[3].result_of, Some(CallRef { message_idx: 1, call_idx: 1 }));
     assert_eq!(t.messages[4].result_of, None);
     assert_eq!(codes(&t), ["orphan_tool_result"]);
-    assert_eq!(t.messages[1].tool_calls[1].arguments, json!("not json"));
+    assert_eq!(t.messages[1].tool_calls[1].arguments(), &json!("not json"));
     assert_eq!(t.final_patch.as_ref().map(|p| p.text.as_str()), Some(""));
 }
 
@@ -335,7 +335,7 @@ fn openhands_event_log() {
     assert_eq!(roles, [Role::System, Role::User, Role::Assistant, Role::Tool, Role::Assistant]);
     assert_eq!(t.messages[2].content, "Look around");
     assert_eq!(t.messages[2].tool_calls[0].name, "execute_bash");
-    assert_eq!(t.messages[2].tool_calls[0].arguments, json!({"command": "ls"}));
+    assert_eq!(t.messages[2].tool_calls[0].arguments(), &json!({"command": "ls"}));
     assert_eq!(t.messages[3].result_of, Some(CallRef { message_idx: 2, call_idx: 0 }));
     assert_eq!(t.messages[4].tool_calls[0].name, "finish");
     assert_eq!(t.ids.repo.as_deref(), Some("django/django"));
@@ -562,4 +562,38 @@ fn repeated_call_ids_link_within_their_step() {
     ]}));
     assert_eq!(t.messages[1].result_of, Some(CallRef { message_idx: 0, call_idx: 0 }));
     assert_eq!(t.messages[3].result_of, Some(CallRef { message_idx: 2, call_idx: 0 }));
+}
+
+#[test]
+fn json_arguments_are_parsed_when_read_and_finish_calls_are_still_found() {
+    let call = |arguments: &str| json!({"type": "function", "function": {"name": "execute_bash", "arguments": arguments}});
+    let t = row(json!({"messages": [
+        {"role": "user", "content": "task"},
+        {"role": "assistant", "content": "", "tool_calls": [
+            call(r#"{"command": "ls -la", "timeout": 30}"#),
+            call(""),
+            call(r#"{"command": "echo COMPLETE_TASK_AND_\u0053UBMIT_FINAL_OUTPUT"}"#),
+        ]},
+    ]}));
+    let calls = &t.messages[1].tool_calls;
+    assert_eq!(calls[0].raw_arguments, r#"{"command": "ls -la", "timeout": 30}"#);
+    assert!(!calls[0].arguments_may_contain("submit"));
+    assert_eq!(calls[0].arguments(), &json!({"command": "ls -la", "timeout": 30}));
+    assert!(calls[0].arguments_may_contain("submit"), "parsed: the caller looks");
+    assert_eq!(calls[1].arguments(), &json!({}));
+    // The submit word is spelled with an escape: only the parsed command shows it.
+    assert!(!calls[2].raw_arguments.contains("SUBMIT"));
+    assert!(calls[2].arguments_may_contain("SUBMIT"));
+    assert!(TrajectoryMetrics::of(&t).finished);
+    let mut unfinished = t.clone();
+    unfinished.messages[1].tool_calls.pop();
+    assert!(!TrajectoryMetrics::of(&unfinished).finished);
+    // Equality compares the arguments, parsed or not.
+    assert_eq!(
+        row(json!({"messages": [{"role": "assistant", "content": "", "tool_calls": [
+        call(r#"{"command": "ls -la", "timeout": 30}"#)]}]}))
+        .messages[0]
+            .tool_calls[0],
+        calls[0]
+    );
 }

@@ -131,12 +131,12 @@ pub fn sft_record(trajectory: &Trajectory, options: SftOptions) -> Result<Value,
             .map(|(call_idx, call)| {
                 let arguments = if options.arguments_as_string {
                     Value::String(if call.raw_arguments.is_empty() {
-                        call.arguments.to_string()
+                        call.arguments().to_string()
                     } else {
                         call.raw_arguments.clone()
                     })
                 } else {
-                    call.arguments.clone()
+                    call.arguments().clone()
                 };
                 serde_json::json!({
                     "id": call_id(CallRef { message_idx, call_idx }),

@@ -194,7 +194,12 @@ pub fn is_finish_call(call: &ToolCall) -> bool {
     if FINISH_TOOLS.contains(&call.name.as_str()) {
         return true;
     }
-    let command = call.arguments.get("command").and_then(|c| c.as_str()).unwrap_or("");
+    // Both tests need "submit" in the command (any case): most calls are told apart without
+    // parsing their arguments.
+    if !call.arguments_may_contain("submit") && !call.arguments_may_contain("SUBMIT") {
+        return false;
+    }
+    let command = call.arguments().get("command").and_then(|c| c.as_str()).unwrap_or("");
     command.contains(MINI_SWE_AGENT_SUBMIT) || command.trim() == "submit"
 }
 

@@ -204,18 +204,17 @@ pub(super) fn read_tool_call(call: Value, path: &Loc<'_>) -> Result<ToolCall, Di
         ));
     };
     let arguments = function.remove("arguments").or_else(|| function.remove("input"));
-    let (arguments, raw_arguments) = match arguments {
-        Some(Value::String(raw)) => match serde_json::from_str::<Value>(&raw) {
-            Ok(parsed) => (parsed, raw),
-            Err(_) => (Value::String(raw.clone()), raw),
-        },
-        Some(Value::Null) | None => (Value::Object(Map::new()), String::new()),
+    Ok(match arguments {
+        // Parsed when first read (see `ToolCall::with_json_arguments`).
+        Some(Value::String(raw)) => ToolCall::with_json_arguments(id, name, raw),
+        Some(Value::Null) | None => {
+            ToolCall::new(id, name, Value::Object(Map::new()), String::new(), false)
+        }
         Some(other) => {
             let raw = other.to_string();
-            (other, raw)
+            ToolCall::new(id, name, other, raw, false)
         }
-    };
-    Ok(ToolCall { id, name, arguments, raw_arguments, inferred: false, result_idx: None })
+    })
 }
 
 /// Turns message content of any shape into text.

@@ -70,14 +70,14 @@ pub(super) fn read_events(items: Vec<Value>, path: &Loc<'_>, trajectory: &mut Tr
                     let thought =
                         args.remove("thought").and_then(json::into_string).unwrap_or_default();
                     let arguments = Value::Object(args);
-                    let call = ToolCall {
-                        id: call_id.or(event_id),
-                        name: function_name.unwrap_or(action),
-                        raw_arguments: arguments.to_string(),
+                    let raw_arguments = arguments.to_string();
+                    let call = ToolCall::new(
+                        call_id.or(event_id),
+                        function_name.unwrap_or(action),
                         arguments,
-                        inferred: false,
-                        result_idx: None,
-                    };
+                        raw_arguments,
+                        false,
+                    );
                     let same_response = response_id.is_some() && response_id == last_response_id;
                     match trajectory.messages.last_mut() {
                         Some(last) if same_response && last.role == Role::Assistant => {

@@ -90,12 +90,6 @@ fn action_call(action: String) -> ToolCall {
     let action = action.trim_end().to_owned();
     let mut arguments = Map::new();
     arguments.insert("command".to_owned(), Value::String(action.clone()));
-    ToolCall {
-        id: None,
-        name: text_calls::command_name(&action).to_owned(),
-        arguments: Value::Object(arguments),
-        raw_arguments: action,
-        inferred: false,
-        result_idx: None,
-    }
+    let name = text_calls::command_name(&action).to_owned();
+    ToolCall::new(None, name, Value::Object(arguments), action, false)
 }

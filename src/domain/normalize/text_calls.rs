@@ -139,14 +139,7 @@ fn block_call(block: &FencedBlock<'_>) -> ToolCall {
     let name = if block.language.is_empty() { command_name(&command) } else { "bash" };
     let mut arguments = Map::new();
     arguments.insert("command".to_owned(), Value::String(command.clone()));
-    ToolCall {
-        id: None,
-        name: name.to_owned(),
-        arguments: Value::Object(arguments),
-        raw_arguments: command,
-        inferred: true,
-        result_idx: None,
-    }
+    ToolCall::new(None, name.to_owned(), Value::Object(arguments), command, true)
 }
 
 /// Every XML-style call in a text: `<function=NAME>` up to `</function>` (or the end of the
@@ -169,14 +162,13 @@ pub(super) fn xml_calls(text: &str) -> Vec<ToolCall> {
         };
         if valid_name {
             let raw_end = rest.len() - next.len();
-            calls.push(ToolCall {
-                id: None,
-                name: name.to_owned(),
-                arguments: Value::Object(xml_parameters(body)),
-                raw_arguments: rest[start..raw_end].to_owned(),
-                inferred: true,
-                result_idx: None,
-            });
+            calls.push(ToolCall::new(
+                None,
+                name.to_owned(),
+                Value::Object(xml_parameters(body)),
+                rest[start..raw_end].to_owned(),
+                true,
+            ));
         }
         rest = next;
     }
@@ -217,8 +209,8 @@ mod tests {
         );
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].name, "str_replace_editor");
-        assert_eq!(calls[0].arguments["command"], "view");
-        assert_eq!(calls[0].arguments["path"], "/testbed/a.py");
+        assert_eq!(calls[0].arguments()["command"], "view");
+        assert_eq!(calls[0].arguments()["path"], "/testbed/a.py");
         assert!(calls[0].raw_arguments.ends_with("</function>"));
     }
 
@@ -227,7 +219,7 @@ mod tests {
         let calls = xml_calls("<function=submit>\n");
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].name, "submit");
-        assert_eq!(calls[0].arguments, Value::Object(Map::new()));
+        assert_eq!(*calls[0].arguments(), Value::Object(Map::new()));
     }
 
     #[test]

@@ -99,7 +99,7 @@ pub fn timeline(trajectory: &Trajectory) -> Vec<TimelineMark> {
 /// A call's arguments for reading: pretty-printed JSON, or the raw text when the arguments are
 /// not JSON (kept as a JSON string by the normalizer).
 pub fn pretty_arguments(call: &ToolCall) -> String {
-    match &call.arguments {
+    match call.arguments() {
         Value::String(raw) => raw.clone(),
         Value::Null if call.raw_arguments.trim().is_empty() => String::new(),
         value => serde_json::to_string_pretty(value).unwrap_or_else(|_| call.raw_arguments.clone()),

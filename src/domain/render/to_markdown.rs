@@ -107,7 +107,7 @@ fn write_message(out: &mut String, trajectory: &Trajectory, idx: usize, message:
             let _ = write!(out, " · result in message {result_idx}");
         }
         out.push_str("\n\n");
-        let language = if call.arguments.is_string() { "text" } else { "json" };
+        let language = if call.arguments().is_string() { "text" } else { "json" };
         fenced(out, language, &pretty_arguments(call));
     }
 }
