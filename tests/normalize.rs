@@ -63,7 +63,7 @@ fn open_swe_traces_layout() {
     // Each tool is stored as a JSON string on the Hub: parsed into schemas.
     let tool_names: Vec<&str> = first.tools.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(tool_names, ["execute_bash", "finish", "str_replace_editor"], "declaration order");
-    assert_eq!(first.tools[0].parameters["type"], "object");
+    assert_eq!(first.tools[0].parameters()["type"], "object");
     let patch = first.final_patch.as_ref().expect("model patch");
     assert_eq!(patch.field, "metadata.model_patch.patch");
     assert!(patch.text.starts_with("diff --git"));
@@ -596,4 +596,34 @@ fn json_arguments_are_parsed_when_read_and_finish_calls_are_still_found() {
             .tool_calls[0],
         calls[0]
     );
+}
+
+#[test]
+fn tools_stored_as_json_text_read_like_tool_objects() {
+    let tools = json!([
+        {"type": "function", "function": {"name": "execute_bash", "description": "Run a command",
+            "parameters": {"type": "object", "required": ["command"]}}},
+        {"name": "str_replace_\u{e9}diteur", "input_schema": {"type": "object"}},
+        {"type": "function", "function": "not an object", "name": "top_level"},
+        {"type": "function", "function": {"description": "no name"}},
+        ["not", "a", "tool"],
+    ]);
+    let as_text: Vec<Value> =
+        tools.as_array().unwrap().iter().map(|t| Value::String(t.to_string())).collect();
+    let objects = row(json!({"messages": [{"role": "user", "content": "x"}], "tools": tools}));
+    let texts = row(json!({"messages": [{"role": "user", "content": "x"}], "tools": as_text}));
+    assert_eq!(texts.tools, objects.tools);
+    let names: Vec<&str> = texts.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["execute_bash", "str_replace_\u{e9}diteur", "top_level"]);
+    assert_eq!(texts.tools[0].description(), Some("Run a command"));
+    assert_eq!(texts.tools[0].parameters()["required"][0], "command");
+    assert_eq!(texts.tools[1].parameters(), &json!({"type": "object"}));
+    assert_eq!(texts.tools[2].parameters(), &Value::Null);
+    assert_eq!(texts.tools[0].definition(), &tools[0]);
+    assert_eq!(codes(&texts), ["bad_tool", "bad_tool"]);
+    assert_eq!(codes(&texts), codes(&objects));
+    // An escaped name reads the same.
+    let escaped = row(json!({"messages": [{"role": "user", "content": "x"}],
+        "tools": [r#"{"name": "ex\u0065cute"}"#]}));
+    assert_eq!(escaped.tools[0].name, "execute");
 }

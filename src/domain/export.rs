@@ -165,9 +165,9 @@ pub fn sft_record(trajectory: &Trajectory, options: SftOptions) -> Result<Value,
     let tools: Vec<Value> = trajectory
         .tools
         .iter()
-        .map(|tool| match tool.definition.get("function") {
-            Some(_) => tool.definition.clone(),
-            None => serde_json::json!({"type": "function", "function": tool.definition}),
+        .map(|tool| match tool.definition().get("function") {
+            Some(_) => tool.definition().clone(),
+            None => serde_json::json!({"type": "function", "function": tool.definition()}),
         })
         .collect();
     let mut record = Map::new();

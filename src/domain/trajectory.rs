@@ -173,16 +173,66 @@ pub struct Identifiers {
 
 /// A tool declared to the model, in the OpenAI function-tool shape
 /// (`{"type":"function","function":{"name","description","parameters"}}`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct ToolSpec {
     /// The function name the model calls.
     pub name: String,
+    /// The definition as JSON text, when the row stored it so (Open-SWE-Traces keeps each tool
+    /// as a string); parsed on first use.
+    text: Option<String>,
+    /// The whole definition as JSON, given or parsed from `text`.
+    definition: OnceLock<Value>,
+}
+
+/// The JSON `null`, for accessors that return a reference.
+static NULL: Value = Value::Null;
+
+impl ToolSpec {
+    /// A tool named `name` with its definition as JSON.
+    pub fn new(name: String, definition: Value) -> Self {
+        ToolSpec { name, text: None, definition: OnceLock::from(definition) }
+    }
+
+    /// A tool named `name` whose definition is the JSON text `text` (an object, already
+    /// checked to parse), parsed when first read: every row of a split repeats the same
+    /// definitions, and only an export or a template preview reads them.
+    pub fn with_json_text(name: String, text: String) -> Self {
+        ToolSpec { name, text: Some(text), definition: OnceLock::new() }
+    }
+
+    /// The whole definition (also when the row stored it as a JSON string).
+    pub fn definition(&self) -> &Value {
+        self.definition.get_or_init(|| {
+            self.text
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok())
+                .unwrap_or_default()
+        })
+    }
+
+    /// The function part of the definition: `function` when it is an object, else the whole.
+    fn function(&self) -> &Value {
+        let definition = self.definition();
+        definition.get("function").filter(|f| f.is_object()).unwrap_or(definition)
+    }
+
     /// The description shown to the model.
-    pub description: Option<String>,
-    /// The JSON schema of the arguments (`Value::Null` when absent).
-    pub parameters: Value,
-    /// The whole definition as parsed JSON (also when the row stored it as a JSON string).
-    pub definition: Value,
+    pub fn description(&self) -> Option<&str> {
+        self.function().get("description").and_then(Value::as_str)
+    }
+
+    /// The JSON schema of the arguments (`parameters`, or Anthropic's `input_schema`; null
+    /// when absent).
+    pub fn parameters(&self) -> &Value {
+        let function = self.function();
+        function.get("parameters").or_else(|| function.get("input_schema")).unwrap_or(&NULL)
+    }
+}
+
+impl PartialEq for ToolSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.definition() == other.definition()
+    }
 }
 
 /// Who wrote a message. Source roles are mapped: `developer` → system, `human` → user,

@@ -8,6 +8,8 @@
 //! `test_result.report.resolved`), SWE-smith (`patch`, `traj_id`, `model`), SWE-agent `.traj`
 //! (`info.submission`, `info.exit_status`).
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::json::{self, Loc};
@@ -167,6 +169,19 @@ fn read_tools(tools: Value, diagnostics: &mut Vec<Diagnostic>) -> Vec<ToolSpec> 
     let mut specs = Vec::with_capacity(items.len());
     for (idx, item) in items.into_iter().enumerate() {
         let item_path = tools_path.index(idx);
+        // A definition stored as JSON text: its name is read without building the whole
+        // value (see `ToolSpec::with_json_text`); anything unusual takes the general path.
+        if let Value::String(text) = &item {
+            if let Ok(head) = serde_json::from_str::<ToolHead<'_>>(text) {
+                let function = head.function.unwrap_or(FunctionHead { name: head.name });
+                if let Some(name) = function.name {
+                    let name = name.into_owned();
+                    let Value::String(text) = item else { unreachable!() };
+                    specs.push(ToolSpec::with_json_text(name, text));
+                    continue;
+                }
+            }
+        }
         let path = item_path.to_string();
         let definition = match json::parse_if_string(item, &item_path) {
             Ok(definition @ Value::Object(_)) => definition,
@@ -192,15 +207,25 @@ fn read_tools(tools: Value, diagnostics: &mut Vec<Diagnostic>) -> Vec<ToolSpec> 
             ));
             continue;
         };
-        let description = json::str_field(function, "description").map(str::to_owned);
-        let parameters = function
-            .get("parameters")
-            .or_else(|| function.get("input_schema"))
-            .cloned()
-            .unwrap_or(Value::Null);
-        specs.push(ToolSpec { name, description, parameters, definition });
+        specs.push(ToolSpec::new(name, definition));
     }
     specs
+}
+
+/// The name of a tool definition given as JSON text: `function.name` when `function` is an
+/// object, else `name`. Parsing into this checks the whole text and keeps only the names.
+#[derive(serde::Deserialize)]
+struct ToolHead<'a> {
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    function: Option<FunctionHead<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct FunctionHead<'a> {
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
 }
 
 /// The rest of the row as metadata; the members of a `metadata` object are merged in at top
