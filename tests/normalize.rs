@@ -577,13 +577,13 @@ fn json_arguments_are_parsed_when_read_and_finish_calls_are_still_found() {
     ]}));
     let calls = &t.messages[1].tool_calls;
     assert_eq!(calls[0].raw_arguments, r#"{"command": "ls -la", "timeout": 30}"#);
-    assert!(!calls[0].arguments_may_contain("submit"));
+    assert!(!calls[0].arguments_may_contain(&["submit"]));
     assert_eq!(calls[0].arguments(), &json!({"command": "ls -la", "timeout": 30}));
-    assert!(calls[0].arguments_may_contain("submit"), "parsed: the caller looks");
+    assert!(calls[0].arguments_may_contain(&["submit"]), "parsed: the caller looks");
     assert_eq!(calls[1].arguments(), &json!({}));
     // The submit word is spelled with an escape: only the parsed command shows it.
     assert!(!calls[2].raw_arguments.contains("SUBMIT"));
-    assert!(calls[2].arguments_may_contain("SUBMIT"));
+    assert!(calls[2].arguments_may_contain(&["SUBMIT"]));
     assert!(TrajectoryMetrics::of(&t).finished);
     let mut unfinished = t.clone();
     unfinished.messages[1].tool_calls.pop();

@@ -219,7 +219,7 @@ pub fn is_finish_call(call: &ToolCall) -> bool {
     }
     // Both tests need "submit" in the command (any case): most calls are told apart without
     // parsing their arguments.
-    if !call.arguments_may_contain("submit") && !call.arguments_may_contain("SUBMIT") {
+    if !call.arguments_may_contain(&["submit", "SUBMIT"]) {
         return false;
     }
     let command = call.arguments().get("command").and_then(|c| c.as_str()).unwrap_or("");

@@ -396,13 +396,13 @@ impl ToolCall {
         })
     }
 
-    /// False when no string in the arguments can contain `needle`, told without parsing
-    /// unparsed JSON text: its strings can only hold `needle` if the text does, or spells it
-    /// with `\u` escapes. True means "look at [`ToolCall::arguments`]".
-    pub fn arguments_may_contain(&self, needle: &str) -> bool {
+    /// False when no string in the arguments can contain any of `needles`, told without
+    /// parsing unparsed JSON text: its strings can only hold a needle if the text does, or
+    /// spells it with `\u` escapes. True means "look at [`ToolCall::arguments`]".
+    pub fn arguments_may_contain(&self, needles: &[&str]) -> bool {
         self.arguments.get().is_some()
-            || self.raw_arguments.contains(needle)
             || self.raw_arguments.contains("\\u")
+            || needles.iter().any(|needle| self.raw_arguments.contains(needle))
     }
 }
 

@@ -171,17 +171,16 @@ fn read_tools(tools: Value, diagnostics: &mut Vec<Diagnostic>) -> Vec<ToolSpec> 
         let item_path = tools_path.index(idx);
         // A definition stored as JSON text: its name is read without building the whole
         // value (see `ToolSpec::with_json_text`); anything unusual takes the general path.
-        if let Value::String(text) = &item {
-            if let Ok(head) = serde_json::from_str::<ToolHead<'_>>(text) {
-                let function = head.function.unwrap_or(FunctionHead { name: head.name });
-                if let Some(name) = function.name {
-                    let name = name.into_owned();
-                    let Value::String(text) = item else { unreachable!() };
+        let item = match item {
+            Value::String(text) => match name_of_tool_text(&text) {
+                Some(name) => {
                     specs.push(ToolSpec::with_json_text(name, text));
                     continue;
                 }
-            }
-        }
+                None => Value::String(text),
+            },
+            other => other,
+        };
         let path = item_path.to_string();
         let definition = match json::parse_if_string(item, &item_path) {
             Ok(definition @ Value::Object(_)) => definition,
@@ -210,6 +209,14 @@ fn read_tools(tools: Value, diagnostics: &mut Vec<Diagnostic>) -> Vec<ToolSpec> 
         specs.push(ToolSpec::new(name, definition));
     }
     specs
+}
+
+/// The name of a tool definition given as JSON text, when the text is an object whose
+/// function has a string name (see [`ToolHead`]).
+fn name_of_tool_text(text: &str) -> Option<String> {
+    let head = serde_json::from_str::<ToolHead<'_>>(text).ok()?;
+    let function = head.function.unwrap_or(FunctionHead { name: head.name });
+    function.name.map(Cow::into_owned)
 }
 
 /// The name of a tool definition given as JSON text: `function.name` when `function` is an

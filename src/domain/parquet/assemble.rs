@@ -15,8 +15,8 @@
 //! the record API.
 
 use parquet::basic::{ConvertedType, Repetition, Type as PhysicalType};
-use parquet::column::reader::ColumnReader;
-use parquet::data_type::ByteArray;
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::{ByteArray, DataType};
 use parquet::file::reader::RowGroupReader;
 use parquet::schema::types::{SchemaDescriptor, Type};
 use serde_json::{Map, Number, Value};
@@ -244,35 +244,23 @@ impl Column {
         let defs_out = (leaf.max_def > 0).then_some(&mut defs);
         let reps_out = (leaf.max_rep > 0).then_some(&mut reps);
         let (values, levels) = match reader {
-            ColumnReader::BoolColumnReader(mut r) => {
-                let mut v = Vec::new();
-                let (_, n, levels) = r.read_records(n_rows, defs_out, reps_out, &mut v)?;
-                (Values::Bool(v), levels.max(n))
+            ColumnReader::BoolColumnReader(r) => {
+                read_all(r, n_rows, defs_out, reps_out, Values::Bool)?
             }
-            ColumnReader::Int32ColumnReader(mut r) => {
-                let mut v = Vec::new();
-                let (_, n, levels) = r.read_records(n_rows, defs_out, reps_out, &mut v)?;
-                (Values::Int32(v), levels.max(n))
+            ColumnReader::Int32ColumnReader(r) => {
+                read_all(r, n_rows, defs_out, reps_out, Values::Int32)?
             }
-            ColumnReader::Int64ColumnReader(mut r) => {
-                let mut v = Vec::new();
-                let (_, n, levels) = r.read_records(n_rows, defs_out, reps_out, &mut v)?;
-                (Values::Int64(v), levels.max(n))
+            ColumnReader::Int64ColumnReader(r) => {
+                read_all(r, n_rows, defs_out, reps_out, Values::Int64)?
             }
-            ColumnReader::FloatColumnReader(mut r) => {
-                let mut v = Vec::new();
-                let (_, n, levels) = r.read_records(n_rows, defs_out, reps_out, &mut v)?;
-                (Values::Float(v), levels.max(n))
+            ColumnReader::FloatColumnReader(r) => {
+                read_all(r, n_rows, defs_out, reps_out, Values::Float)?
             }
-            ColumnReader::DoubleColumnReader(mut r) => {
-                let mut v = Vec::new();
-                let (_, n, levels) = r.read_records(n_rows, defs_out, reps_out, &mut v)?;
-                (Values::Double(v), levels.max(n))
+            ColumnReader::DoubleColumnReader(r) => {
+                read_all(r, n_rows, defs_out, reps_out, Values::Double)?
             }
-            ColumnReader::ByteArrayColumnReader(mut r) => {
-                let mut v = Vec::new();
-                let (_, n, levels) = r.read_records(n_rows, defs_out, reps_out, &mut v)?;
-                (Values::Bytes(v), levels.max(n))
+            ColumnReader::ByteArrayColumnReader(r) => {
+                read_all(r, n_rows, defs_out, reps_out, Values::Bytes)?
             }
             _ => return Err(corrupt(idx, "a column of an unexpected physical type")),
         };
@@ -342,6 +330,20 @@ impl Column {
             }
         })
     }
+}
+
+/// Reads up to `n_rows` records of a typed column: its values (wrapped by `wrap`) and how many
+/// entries (levels) it has.
+fn read_all<T: DataType>(
+    mut reader: ColumnReaderImpl<T>,
+    n_rows: usize,
+    defs: Option<&mut Vec<i16>>,
+    reps: Option<&mut Vec<i16>>,
+    wrap: fn(Vec<T::T>) -> Values,
+) -> Result<(Values, usize), ParquetReadError> {
+    let mut values = Vec::new();
+    let (_, n_values, n_levels) = reader.read_records(n_rows, defs, reps, &mut values)?;
+    Ok((wrap(values), n_levels.max(n_values)))
 }
 
 fn float(x: f64) -> Value {
