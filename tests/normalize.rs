@@ -565,6 +565,42 @@ fn repeated_call_ids_link_within_their_step() {
 }
 
 #[test]
+fn tool_call_shapes() {
+    let t = row(json!({"messages": [
+        {"role": "user", "content": "task"},
+        {"role": "assistant", "content": "", "tool_calls": [
+            // OpenAI: the name and arguments in `function`; a top-level name is not used.
+            {"id": "a", "type": "function", "name": "ignored",
+             "function": {"name": "bash", "arguments": "{\"command\": \"ls\"}", "id": "ignored"}},
+            // Flat, with arguments as an object.
+            {"id": "b", "name": "edit", "arguments": {"path": "x"}},
+            // Anthropic-style `input`.
+            {"id": "c", "name": "view", "input": {"path": "y"}},
+            // `arguments` is there (null): `input` is not read.
+            {"name": "think", "arguments": null, "input": {"thought": "z"}},
+            // `function` that is not an object: the call itself is read.
+            {"id": "e", "function": "bash", "name": "grep", "arguments": "{}"},
+            // No name in `function`: skipped with a diagnostic, even with one at the top.
+            {"id": "f", "name": "top", "function": {"arguments": "{}"}},
+        ]},
+    ]}));
+    let calls = &t.messages[1].tool_calls;
+    let seen: Vec<(Option<&str>, &str, Value)> =
+        calls.iter().map(|c| (c.id.as_deref(), c.name.as_str(), c.arguments().clone())).collect();
+    assert_eq!(
+        seen,
+        vec![
+            (Some("a"), "bash", json!({"command": "ls"})),
+            (Some("b"), "edit", json!({"path": "x"})),
+            (Some("c"), "view", json!({"path": "y"})),
+            (None, "think", json!({})),
+            (Some("e"), "grep", json!({})),
+        ]
+    );
+    assert_eq!(codes(&t).iter().filter(|c| **c == "bad_tool_call").count(), 1);
+}
+
+#[test]
 fn json_arguments_are_parsed_when_read_and_finish_calls_are_still_found() {
     let call = |arguments: &str| json!({"type": "function", "function": {"name": "execute_bash", "arguments": arguments}});
     let t = row(json!({"messages": [

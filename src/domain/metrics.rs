@@ -260,10 +260,13 @@ fn head(text: &str, n: usize) -> &str {
 
 /// Whether the last occurrence of `marker` in `text` is followed by a non-zero integer.
 fn nonzero_after(text: &str, marker: &str) -> bool {
-    let Some(at) = text.rfind(marker) else { return false };
-    let digits: String =
-        text[at + marker.len()..].chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
-    digits.parse::<i64>().is_ok_and(|code| code != 0)
+    let Some(at) = memchr::memmem::rfind(text.as_bytes(), marker.as_bytes()) else {
+        return false;
+    };
+    let rest = &text[at + marker.len()..];
+    // The number is the run of ASCII digits and `-` after the marker (one byte each).
+    let end = rest.bytes().position(|b| !(b.is_ascii_digit() || b == b'-')).unwrap_or(rest.len());
+    rest[..end].parse::<i64>().is_ok_and(|code| code != 0)
 }
 
 #[cfg(test)]

@@ -180,30 +180,69 @@ pub(super) fn read_message(
     }
 }
 
+/// The keys of a tool call (or of its `function` object) that name the tool and give its
+/// arguments; other keys (`type`, ...) are dropped.
+#[derive(Default)]
+struct CallFields {
+    name: Option<Value>,
+    arguments: Option<Value>,
+    input: Option<Value>,
+}
+
+impl CallFields {
+    fn set(&mut self, key: &str, value: Value) {
+        match key {
+            "name" => self.name = Some(value),
+            "arguments" => self.arguments = Some(value),
+            "input" => self.input = Some(value),
+            _ => {}
+        }
+    }
+}
+
 /// Reads an OpenAI tool call `{id, type, function: {name, arguments}}`, or a flat
 /// `{id, name, arguments}`. `arguments` may be a JSON string (OpenAI) or already an object.
 pub(super) fn read_tool_call(call: Value, path: &Loc<'_>) -> Result<ToolCall, Diagnostic> {
     let call = json::parse_if_string(call, path)?;
-    let Value::Object(mut call) = call else {
+    let Value::Object(call) = call else {
         return Err(Diagnostic::warning(
             "bad_tool_call",
             path.to_string(),
             format!("a tool call must be an object, found {}; skipped", json::describe(&call)),
         ));
     };
-    let id = call.remove("id").and_then(json::into_string);
-    let mut function = match call.remove("function") {
-        Some(Value::Object(function)) => function,
-        _ => call,
+    // One pass over the call's keys (a stream reads every call of every row): `function`, when
+    // it is an object, holds the name and arguments; otherwise the call itself does (flat).
+    let mut id = None;
+    let mut function = None;
+    let mut flat = CallFields::default();
+    for (key, value) in call {
+        match (key.as_str(), value) {
+            ("id", value) => id = json::into_string(value),
+            ("function", Value::Object(object)) => function = Some(object),
+            ("function", _) => {}
+            (key, value) => flat.set(key, value),
+        }
+    }
+    let CallFields { name, arguments, input } = match function {
+        Some(object) => {
+            let mut fields = CallFields::default();
+            for (key, value) in object {
+                fields.set(&key, value);
+            }
+            fields
+        }
+        None => flat,
     };
-    let Some(name) = function.remove("name").and_then(json::into_string) else {
+    let Some(name) = name.and_then(json::into_string) else {
         return Err(Diagnostic::warning(
             "bad_tool_call",
             path.to_string(),
             "the tool call has no name; skipped",
         ));
     };
-    let arguments = function.remove("arguments").or_else(|| function.remove("input"));
+    // `arguments` when the key is there (even null), else Anthropic-style `input`.
+    let arguments = arguments.or(input);
     Ok(match arguments {
         // Parsed when first read (see `ToolCall::with_json_arguments`).
         Some(Value::String(raw)) => ToolCall::with_json_arguments(id, name, raw),
@@ -298,7 +337,11 @@ fn is_parts(value: &Value) -> bool {
 pub fn split_think(text: &str) -> Option<(String, String)> {
     const OPEN: &str = "<think>";
     const CLOSE: &str = "</think>";
-    if !text.contains(OPEN) && !text.contains(CLOSE) {
+    // Both tags end in `think>`: one scan of the text tells most messages apart (every
+    // assistant message of a stream comes here).
+    static TAG_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("think>"));
+    if TAG_END.find(text.as_bytes()).is_none() {
         return None;
     }
     let mut answer = String::new();
