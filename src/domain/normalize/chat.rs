@@ -341,9 +341,7 @@ pub fn split_think(text: &str) -> Option<(String, String)> {
     // assistant message of a stream comes here).
     static TAG_END: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new("think>"));
-    if TAG_END.find(text.as_bytes()).is_none() {
-        return None;
-    }
+    TAG_END.find(text.as_bytes())?;
     let mut answer = String::new();
     let mut thoughts: Vec<&str> = Vec::new();
     let mut rest = text;
