@@ -86,10 +86,12 @@ async fn fetch_span(
 ///
 /// Three, not two: while the page decodes, the browser reads a response body only in the
 /// gaps between decoding tasks, so a span asked for one span ahead was often not all there
-/// when its turn came, and the page waited for it (a 20–40 ms stall per span on loopback).
-/// Asked for two spans ahead, it has arrived. Measured on the 106 MB bench split (9.3 MB
-/// parquet, 4 MiB spans), 14 page loads each, alternated: the whole split in 617 ms against
-/// 668 ms (trimmed means). Four in flight measured the same as three.
+/// when its turn came, and the page waited for it (20–40 ms in a trace on loopback). Asked
+/// for two spans ahead, it has arrived. The gain is small against the noise of this machine:
+/// on the 106 MB bench split (9.3 MB parquet, 4 MiB spans), `e2e/ab.mjs` gave 613 ms against
+/// 627 (16 loads each) and 621 against 655 (12 loads), trimmed means of the whole split; one
+/// 6-load run showed the reverse (633 against 616). The first row comes ~15 ms later (its
+/// span shares the link with two big ones). Four in flight measured the same as three.
 const SPANS_IN_FLIGHT: usize = 3;
 
 /// Rows asked per `/rows` call when streaming a split that way (rows are large).
