@@ -14,7 +14,6 @@
 // spread between loads (often ±5% here) needs more rounds before it is believed. Every build
 // is served with `Cache-Control: no-store` (first visits), and the harness waits for the end
 // mark through a console message (no Playwright script runs in the page while it streams).
-import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startHub } from '../hub/server.mjs';
+import { CHROMIUM_ARGS, MARK_SIGNAL, serveDist, waitForMark } from './harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -47,38 +47,22 @@ for (const u of [`api/datasets/${dataset}`, `api/datasets/${dataset}/tree/main?r
 }
 const endpoints = `endpoint=${encodeURIComponent(hub.url)}&viewer_endpoint=${encodeURIComponent(`${hub.url}/viewer`)}`;
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 const sites = [];
-for (const dist of DISTS) {
-  const site = http.createServer((req, res) => {
-    let file = path.join(dist, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dist, 'index.html');
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-store' });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise((r) => site.listen(0, '127.0.0.1', r));
-  sites.push(site);
-}
+for (const dist of DISTS) sites.push(await serveDist(dist));
 
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'trajex-ab-chrome-'));
 const ctx = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM, headless: true, viewport: { width: 1400, height: 900 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  args: CHROMIUM_ARGS,
 });
 
-const END_SIGNAL = () => {
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if (e.name === 'trajex:stream-end') console.debug('ab:stream-end');
-  }).observe({ type: 'mark' });
-};
 
 /** One page load of build `i`: [ms to the first row, ms to the end], from the stream's start. */
 async function load(i) {
   const page = await ctx.newPage();
-  await page.addInitScript(END_SIGNAL);
-  const ended = page.waitForEvent('console', { predicate: (m) => m.text() === 'ab:stream-end', timeout: 600_000 });
-  await page.goto(`http://127.0.0.1:${sites[i].address().port}/?${QUERY}&${endpoints}`);
+  await page.addInitScript(MARK_SIGNAL);
+  const ended = waitForMark(page, 'trajex:stream-end', 600_000);
+  await page.goto(`${sites[i].base}/?${QUERY}&${endpoints}`);
   await ended;
   const m = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((e) => [e.name, e.startTime])));
   await page.close();
@@ -99,7 +83,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
   }
 }
 await ctx.close();
-for (const site of sites) site.close();
+for (const { site } of sites) site.close();
 await hub.close();
 fs.rmSync(dataRoot, { recursive: true, force: true });
 fs.rmSync(profile, { recursive: true, force: true });

@@ -25,6 +25,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startHub } from '../hub/server.mjs';
+import { MARK_SIGNAL, waitForMark } from './harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -66,17 +67,6 @@ const LOAF_INIT = () => {
   }).observe({ type: 'long-animation-frame', buffered: true });
 };
 
-// Tells the harness, through a console message, when the page sets a Performance mark. Waiting
-// with Playwright's waitForFunction or waitForSelector would instead evaluate Playwright's
-// injected script (~330 KB of JS, ~12 ms) in the page while it streams, and poll it.
-const MARK_SIGNAL = () => {
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      if (e.name.startsWith('trajex:')) console.debug(`bench-mark ${e.name}`);
-    }
-  }).observe({ type: 'mark' });
-};
-const waitForMark = (page, name, timeout) => page.waitForEvent('console', { predicate: (m) => m.text() === `bench-mark ${name}`, timeout });
 
 const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'trajex-bench-chrome-')), {
   executablePath: process.env.CHROMIUM, headless: true, viewport: { width: 1400, height: 900 },

@@ -1,4 +1,5 @@
-// What the e2e scripts (run.mjs, charts.mjs, template.mjs, tokens.mjs) share: `startHarness`
+// What the e2e scripts (run.mjs, charts.mjs, template.mjs, tokens.mjs; the benchmarks bench.mjs
+// and ab.mjs use serveDist, CHROMIUM_ARGS and the mark signal) share: `startHarness`
 // checks the command line (`CHROMIUM=... node e2e/X.mjs DIST`, exit 2 when it is off), serves
 // DIST on a loopback port (content types, index.html for unknown paths except under /demo/,
 // no-store), starts the local hub (hub/server.mjs) with the endpoint query string that points
@@ -36,10 +37,29 @@ const TYPES = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-const CHROMIUM_ARGS = [
+/** The flags every e2e script launches Chromium with (headless, no background traffic). */
+export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
 ];
+
+/**
+ * An init script (`page.addInitScript(MARK_SIGNAL)`) that logs `bench-mark NAME` to the console
+ * when the page sets a `trajex:*` Performance mark; `waitForMark(page, NAME, timeout)` waits for
+ * it. The benchmarks wait this way because Playwright's waitForFunction and waitForSelector
+ * evaluate its injected script (~330 KB of JS, ~12 ms) in the page while it is being measured.
+ */
+export const MARK_SIGNAL = () => {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.name.startsWith('trajex:')) console.debug(`bench-mark ${e.name}`);
+    }
+  }).observe({ type: 'mark' });
+};
+
+/** Resolves when `page` logs that it set the Performance mark `name` (see MARK_SIGNAL). */
+export const waitForMark = (page, name, timeout) =>
+  page.waitForEvent('console', { predicate: (m) => m.text() === `bench-mark ${name}`, timeout });
 
 /**
  * The built site and the browser from the command line, or exit 2 with a message: `usage`
@@ -69,7 +89,7 @@ function siteArgs(name, build, usage) {
  * fallback for client-side routes), except under /demo/, so that a missing data file is a real
  * 404. `files` maps extra paths to files outside dist; every path asked for is pushed to `log`.
  */
-async function serveDist(dist, { files = {}, log } = {}) {
+export async function serveDist(dist, { files = {}, log } = {}) {
   const site = http.createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     log?.push(pathname);
