@@ -7,7 +7,9 @@
 // Environment: AB_ROUNDS (page loads per build after one warm-up load each, default 12),
 // AB_QUERY (the page's query without endpoints; default the 106 MB bench split read as parquet
 // with range requests), AB_TIMES (how many times e2e/make_bench_data.py repeats the fixture,
-// default 400, as e2e/bench.mjs).
+// default 400, as e2e/bench.mjs), AB_LATENCY (ms added to every request's round trip by
+// Chromium's network emulation, for a link like a real one to the Hub: the first row then
+// waits on round trips, not on the CPU; default 0, none).
 //
 // Prints, per build: the trimmed mean (middle half) and median of the whole-split time, its
 // minimum, every load's time, and the median time to the first row. A change smaller than the
@@ -31,6 +33,7 @@ if (DISTS.length < 1) {
   process.exit(2);
 }
 const ROUNDS = Number(process.env.AB_ROUNDS || 12);
+const LATENCY = Number(process.env.AB_LATENCY || 0);
 const QUERY = process.env.AB_QUERY || 'dataset=trajex-bench/large&config=parquet&split=train&source=parquet';
 const FIXTURE = path.join(ROOT, 'tests', 'fixtures', 'open_swe_traces', 'openhands_swegym.jsonl');
 
@@ -62,6 +65,11 @@ async function load(i) {
   const page = await ctx.newPage();
   await page.addInitScript(MARK_SIGNAL);
   const ended = waitForMark(page, 'trajex:stream-end', 600_000);
+  if (LATENCY) {
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: LATENCY, downloadThroughput: -1, uploadThroughput: -1 });
+  }
   await page.goto(`${sites[i].base}/?${QUERY}&${endpoints}`);
   await ended;
   const m = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((e) => [e.name, e.startTime])));
@@ -96,7 +104,7 @@ const trimmed = (a) => {
   const mid = s.slice(k, s.length - k);
   return mid.reduce((x, y) => x + y, 0) / mid.length;
 };
-console.log(`${QUERY}: ${ROUNDS} loads per build, alternated`);
+console.log(`${QUERY}: ${ROUNDS} loads per build, alternated${LATENCY ? `, ${LATENCY} ms added per request` : ''}`);
 DISTS.forEach((dist, i) => {
   console.log(`${dist}: whole split trimmed mean ${trimmed(ends[i]).toFixed(0)} ms, median ${median(ends[i]).toFixed(0)}, `
     + `min ${Math.min(...ends[i]).toFixed(0)}; first row median ${median(firsts[i]).toFixed(0)} ms | ${ends[i].map((x) => x.toFixed(0)).join(' ')}`);
