@@ -12,7 +12,7 @@ mod model;
 
 use wasm_bindgen::{JsCast, JsValue};
 
-pub use hub::{sleep_ms, HubClient, SplitBatch, SplitProgress, ROWS_PAGE};
+pub use hub::{sleep_ms, HubClient, ParquetEnds, SplitBatch, SplitProgress, ROWS_PAGE};
 pub use model::{clear_model_cache, model_file, FileOrigin, MODEL_CACHE};
 
 /// Performance mark set when reading starts.

@@ -9,7 +9,8 @@ use bytes::Bytes;
 use serde_json::Value;
 use trajex::domain::normalize::normalize;
 use trajex::domain::parquet::{
-    decode_file, decode_row_group, plan_reads, read_layout, LayoutRead, RowGroupSpan,
+    decode_file, decode_row_group, plan_reads, read_layout, HeldBytes, LayoutRead, ReadSpan,
+    RowGroupSpan,
 };
 use trajex::domain::trajectory::SourceRef;
 use trajex::domain::TrajectoryMetrics;
@@ -176,4 +177,113 @@ fn plan_reads_covers_each_group_once_within_the_span() {
         vec![(4, 14, 0..1), (14, 34, 1..3), (34, 44, 4..5), (50, 60, 5..6), (60, 200, 6..7)]
     );
     assert!(plan_reads(&[], 25).is_empty());
+}
+
+/// `held` for a file: its first `head` bytes and its bytes from `tail_start` on.
+fn held_of(file: &[u8], head: usize, tail_start: usize) -> HeldBytes {
+    HeldBytes {
+        head: Bytes::copy_from_slice(&file[..head]),
+        tail: Bytes::copy_from_slice(&file[tail_start..]),
+        tail_start: tail_start as u64,
+    }
+}
+
+/// The bytes of `read` as the browser gets them: held pieces around one fetch of what is
+/// missing.
+fn span_of(file: &[u8], held: &HeldBytes, read: &ReadSpan) -> (Bytes, Option<(u64, u64)>) {
+    let missing = held.missing(read);
+    let fetched =
+        missing.clone().map(|m| Bytes::copy_from_slice(&file[m.start as usize..m.end as usize]));
+    (held.span(read, fetched), missing.map(|m| (m.start, m.end)))
+}
+
+#[test]
+fn held_ends_and_one_fetch_give_each_span_whole() {
+    let file: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+    let read = |start, end| ReadSpan { start, end, groups: 0..1 };
+    let held = held_of(&file, 100, 900);
+    let cases = [
+        // (read, what is fetched)
+        (read(4, 90), None),                // in the head
+        (read(4, 100), None),               // the head exactly
+        (read(50, 300), Some((100, 300))),  // from the head on
+        (read(300, 600), Some((300, 600))), // in the middle
+        (read(600, 950), Some((600, 900))), // into the tail
+        (read(900, 992), None),             // in the tail
+        (read(50, 950), Some((100, 900))),  // across both
+    ];
+    for (read, fetch) in cases {
+        let (bytes, missing) = span_of(&file, &held, &read);
+        assert_eq!(missing, fetch, "{read:?}");
+        assert_eq!(&bytes[..], &file[read.start as usize..read.end as usize], "{read:?}");
+    }
+    // Head and tail meet (or overlap): nothing is fetched, and spans across them are joined.
+    for head in [500, 700] {
+        let held = held_of(&file, head, 500);
+        let (bytes, missing) = span_of(&file, &held, &read(10, 990));
+        assert_eq!(missing, None);
+        assert_eq!(&bytes[..], &file[10..990]);
+    }
+    // No head (not read, or its fetch failed): everything before the tail is fetched.
+    let held = held_of(&file, 0, 900);
+    assert_eq!(span_of(&file, &held, &read(4, 90)).1, Some((4, 90)));
+    // A short answer ends the span there: the tail's bytes are not joined out of place.
+    let held = held_of(&file, 100, 900);
+    let short = held.span(&read(50, 950), Some(Bytes::copy_from_slice(&file[100..400])));
+    assert_eq!(&short[..], &file[50..400]);
+    assert_eq!(&held.span(&read(300, 600), None)[..], b"");
+}
+
+proptest::proptest! {
+    #[test]
+    fn held_bytes_give_any_span(
+        len in 1usize..400,
+        head in 0usize..400,
+        tail in 0usize..400,
+        start in 0usize..400,
+        size in 0usize..400,
+    ) {
+        let file: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+        let tail_start = len - tail.min(len);
+        let held = held_of(&file, head.min(len), tail_start);
+        let start = start.min(len);
+        let end = (start + size).min(len);
+        let read = ReadSpan { start: start as u64, end: end as u64, groups: 0..1 };
+        let (bytes, missing) = span_of(&file, &held, &read);
+        proptest::prop_assert_eq!(&bytes[..], &file[start..end]);
+        if let Some((from, to)) = missing {
+            // What is fetched is inside the span and held by neither end.
+            proptest::prop_assert!(start as u64 <= from && to <= end as u64);
+            proptest::prop_assert!(from >= (head.min(len) as u64).min(tail_start as u64));
+            proptest::prop_assert!(to <= tail_start as u64);
+        }
+    }
+}
+
+#[test]
+fn a_file_read_by_its_two_ends_and_planned_reads_gives_its_rows() {
+    for name in ["openhands_swegym.snappy.parquet", "openhands_swegym.zstd.parquet"] {
+        let file = common::fixture_bytes(&format!("open_swe_traces/{name}"));
+        let whole = decode_file(Bytes::from(file.clone())).unwrap();
+        let LayoutRead::Layout(layout) = read_layout(file.len() as u64, &file).unwrap() else {
+            panic!()
+        };
+        // Heads and tails that end inside groups, between them, or hold the whole file.
+        for (head, tail) in [(0, 40_000), (10_000, 40_000), (60_000, 33_000), (200_000, 40_000)] {
+            let head = head.min(file.len());
+            let held = held_of(&file, head, file.len() - tail.min(file.len()));
+            let mut rows = Vec::new();
+            for read in plan_reads(&layout.row_groups, 1) {
+                let (bytes, _) = span_of(&file, &held, &read);
+                for idx in read.groups.clone() {
+                    let group = layout.row_groups[idx];
+                    let span = bytes.slice(
+                        (group.start - read.start) as usize..(group.end - read.start) as usize,
+                    );
+                    rows.extend(decode_row_group(&layout, idx, span).unwrap());
+                }
+            }
+            assert!(rows == whole, "{name}, head {head}, tail {tail}");
+        }
+    }
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use trajex::domain::hub::{DatasetId, Endpoints, HubErrorKind, SplitRef, SplitSource};
 use trajex::domain::trajectory::{Origin, Trajectory};
 use trajex::domain::TrajectoryMetrics;
-use trajex::net::{AbortHandle, HubClient, SplitBatch, SplitProgress};
+use trajex::net::{AbortHandle, HubClient, ParquetEnds, SplitBatch, SplitProgress};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -314,4 +314,56 @@ async fn cancelling_stops_the_traffic() {
     trajex::net::sleep_ms(300).await;
     assert_eq!(data_requests().await.len(), 1, "no new traffic");
     reset().await;
+}
+
+/// The `Range` headers of the logged requests for parquet files, in order.
+async fn parquet_ranges() -> Vec<String> {
+    data_requests()
+        .await
+        .iter()
+        .filter(|r| r["url"].as_str().is_some_and(|u| u.contains(".parquet")))
+        .filter_map(|r| r["range"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_parquet_file_is_read_by_its_two_ends_then_the_spans_between() {
+    reset().await;
+    let abort = AbortHandle::new();
+    let base = client();
+    let jsonl_split = demo("openhands", "swegym_jsonl");
+    let jsonl = base.source_of(&jsonl_split, &abort).await.unwrap();
+    let (expected, _, _) = read(&base, &jsonl_split, &jsonl, false).await;
+    let parquet_split = demo("openhands", "swegym");
+    let parquet = base.source_of(&parquet_split, &abort).await.unwrap();
+
+    // The default tail holds all of the demo file (140 KB): one request.
+    control("DELETE", "requests", None).await;
+    let (rows, _, _) = read(&base, &parquet_split, &parquet, false).await;
+    assert_eq!(summary(&rows), summary(&expected));
+    assert_eq!(parquet_ranges().await, vec![format!("bytes=-{}", ParquetEnds::default().tail)]);
+
+    // A tail too short for the metadata (31 KB) is read again, longer; no head: every group
+    // is fetched.
+    let mut small = client();
+    small.parquet_ends = ParquetEnds { tail: 8192, head: 0 };
+    control("DELETE", "requests", None).await;
+    let (rows, _, _) = read(&small, &parquet_split, &parquet, false).await;
+    assert_eq!(summary(&rows), summary(&expected));
+    let ranges = parquet_ranges().await;
+    assert_eq!(ranges[..2], ["bytes=-8192".to_owned(), "bytes=-31218".to_owned()]);
+    assert!(ranges.len() > 2 && !ranges.iter().any(|r| r.starts_with("bytes=0-")), "{ranges:?}");
+
+    // A head beside the tail: the spans start past it, and the rows are the same.
+    small.parquet_ends = ParquetEnds { tail: 40_960, head: 16_384 };
+    control("DELETE", "requests", None).await;
+    let (rows, _, _) = read(&small, &parquet_split, &parquet, false).await;
+    assert_eq!(summary(&rows), summary(&expected));
+    let ranges = parquet_ranges().await;
+    assert!(ranges.contains(&"bytes=0-16383".to_owned()), "{ranges:?}");
+    assert!(ranges.contains(&"bytes=-40960".to_owned()), "{ranges:?}");
+    for range in ranges.iter().filter(|r| !r.starts_with("bytes=0-") && !r.starts_with("bytes=-")) {
+        let start: u64 = range["bytes=".len()..].split('-').next().unwrap().parse().unwrap();
+        assert!(start >= 16_384, "{range} asks again for bytes of the head: {ranges:?}");
+    }
 }

@@ -1,8 +1,9 @@
 //! The Hugging Face client in the browser: JSON calls to the Hub and the dataset viewer, and
 //! the three ways to get a split's rows ([`SplitSource`]): the repo's JSONL files streamed
 //! through `/resolve/` (resumed with a range request after a cut connection), parquet files
-//! read with range requests (footer, then row group by row group, decoded by the core), and
-//! the viewer's `/rows` pages.
+//! read with range requests (the file's end and start at once: the footer, and the bytes of
+//! the last and first row groups; then the spans between, row groups decoded by the core),
+//! and the viewer's `/rows` pages.
 //!
 //! Failures come back as the core's [`HubError`]. Rate limits (429), `ResponseNotReady`, 5xx
 //! and network failures are retried after the service's wait or an exponential backoff
@@ -27,7 +28,8 @@ use crate::domain::hub::{
 use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
 use crate::domain::parquet::{
-    decode_row_group, plan_reads, read_layout, LayoutRead, MAX_READ_SPAN, TAIL_PROBE,
+    decode_row_group, plan_reads, read_layout, HeldBytes, LayoutRead, HEAD_PREFETCH, MAX_READ_SPAN,
+    TAIL_PROBE,
 };
 use crate::domain::stream::{DecodedRow, JsonlDecoder, RowResult};
 use crate::domain::trajectory::{Origin, Trajectory};
@@ -111,6 +113,26 @@ pub struct HubClient {
     pub token_everywhere: bool,
     /// When to retry.
     pub retry: RetryPolicy,
+    /// How much of a parquet file's two ends is read first.
+    pub parquet_ends: ParquetEnds,
+}
+
+/// How many bytes of a parquet file's end and start a [`HubClient`] asks for first, beside
+/// each other (bytes). The defaults are the core's [`TAIL_PROBE`] and [`HEAD_PREFETCH`];
+/// tests set small ones to read a small file in several pieces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParquetEnds {
+    /// Bytes of the end (footer, metadata and the last groups' bytes).
+    pub tail: u64,
+    /// Bytes of the start, asked for only when the tail does not hold the whole file; 0 for
+    /// none.
+    pub head: u64,
+}
+
+impl Default for ParquetEnds {
+    fn default() -> Self {
+        ParquetEnds { tail: TAIL_PROBE, head: HEAD_PREFETCH }
+    }
 }
 
 /// A response that arrived with a success status.
@@ -580,10 +602,26 @@ impl SplitReader<'_> {
         Ok(())
     }
 
-    /// Reads one parquet file: its tail (footer and metadata), then each row group's span.
+    /// Reads one parquet file: its tail (footer and metadata) and, beside it, its start; then
+    /// each row group's span, less the bytes already held.
     async fn parquet_file(&mut self, file: &ParquetFile) -> Result<(), HubError> {
         let url = file.url.as_str();
-        let mut tail_len = TAIL_PROBE;
+        let ends = self.client.parquet_ends;
+        // The file's start comes beside its end (one round trip for both, not one after the
+        // other): the first row group's rows then need no request after the footer's.
+        let head = (ends.head > 0 && file.size > ends.tail).then(|| {
+            let fetch = fetch_span(
+                self.client.clone(),
+                self.abort.clone(),
+                url.to_owned(),
+                0,
+                ends.head.min(file.size),
+            );
+            let (fetch, handle) = fetch.remote_handle();
+            wasm_bindgen_futures::spawn_local(fetch);
+            handle
+        });
+        let mut tail_len = ends.tail;
         let (tail, layout) = loop {
             let fetched = self.fetch_range(url, &format!("bytes=-{tail_len}")).await?;
             let file_len =
@@ -607,33 +645,57 @@ impl SplitReader<'_> {
         };
         self.progress.bytes += tail.len() as u64;
         self.progress.total_rows = Some(self.progress.total_rows.unwrap_or(0) + layout.n_rows);
+        let mut held =
+            HeldBytes { tail_start: layout.file_len - tail.len() as u64, tail, head: Bytes::new() };
+        if let Some(head) = head {
+            // A failed head is not an error: its bytes are asked for again with their spans.
+            let (bytes, waits) = head.await;
+            for (error, delay) in &waits {
+                Self::note_wait(&mut self.progress, error, *delay);
+            }
+            if let Ok(bytes) = bytes {
+                self.progress.bytes += bytes.len() as u64;
+                held.head = bytes;
+            }
+        }
         // Consecutive row groups are read together (fewer requests); see `plan_reads`. The
-        // next span is fetched (spawned, so it goes on while this one decodes) before this
-        // one is decoded; dropping its handle (an error, a stop) cancels it.
+        // next spans are fetched (spawned, so they go on while this one decodes) before this
+        // one is decoded; dropping their handles (an error, a stop) cancels them. A span held
+        // whole (in the head or the tail) is not fetched.
         let reads = plan_reads(&layout.row_groups, MAX_READ_SPAN);
         let mut upcoming = reads.iter();
         let mut in_flight = std::collections::VecDeque::new();
         loop {
             while in_flight.len() < SPANS_IN_FLIGHT {
                 let Some(read) = upcoming.next() else { break };
-                let fetch = fetch_span(
-                    self.client.clone(),
-                    self.abort.clone(),
-                    url.to_owned(),
-                    read.start,
-                    read.end,
-                );
-                let (fetch, handle) = fetch.remote_handle();
-                wasm_bindgen_futures::spawn_local(fetch);
+                let handle = held.missing(read).map(|missing| {
+                    let fetch = fetch_span(
+                        self.client.clone(),
+                        self.abort.clone(),
+                        url.to_owned(),
+                        missing.start,
+                        missing.end,
+                    );
+                    let (fetch, handle) = fetch.remote_handle();
+                    wasm_bindgen_futures::spawn_local(fetch);
+                    handle
+                });
                 in_flight.push_back((read, handle));
             }
             let Some((read, handle)) = in_flight.pop_front() else { break };
-            let (bytes, waits) = handle.await;
-            for (error, delay) in &waits {
-                Self::note_wait(&mut self.progress, error, *delay);
-            }
-            let bytes = bytes?;
-            self.progress.bytes += bytes.len() as u64;
+            let fetched = match handle {
+                Some(handle) => {
+                    let (bytes, waits) = handle.await;
+                    for (error, delay) in &waits {
+                        Self::note_wait(&mut self.progress, error, *delay);
+                    }
+                    let bytes = bytes?;
+                    self.progress.bytes += bytes.len() as u64;
+                    Some(bytes)
+                }
+                None => None,
+            };
+            let bytes = held.span(read, fetched);
             for group_idx in read.groups.clone() {
                 // Decoding a group takes milliseconds: let the page breathe between groups.
                 self.abort.checkpoint().await;
