@@ -15,6 +15,7 @@
 //! allowed other hosts (`token_everywhere`); it never goes into a URL.
 
 use bytes::Bytes;
+use futures_util::future::RemoteHandle;
 use futures_util::{FutureExt, StreamExt};
 use serde_json::Value;
 use wasm_bindgen::JsCast;
@@ -609,18 +610,8 @@ impl SplitReader<'_> {
         let ends = self.client.parquet_ends;
         // The file's start comes beside its end (one round trip for both, not one after the
         // other): the first row group's rows then need no request after the footer's.
-        let head = (ends.head > 0 && file.size > ends.tail).then(|| {
-            let fetch = fetch_span(
-                self.client.clone(),
-                self.abort.clone(),
-                url.to_owned(),
-                0,
-                ends.head.min(file.size),
-            );
-            let (fetch, handle) = fetch.remote_handle();
-            wasm_bindgen_futures::spawn_local(fetch);
-            handle
-        });
+        let head = (ends.head > 0 && file.size > ends.tail)
+            .then(|| self.spawn_span(url, 0, ends.head.min(file.size)));
         let mut tail_len = ends.tail;
         let (tail, layout) = loop {
             let fetched = self.fetch_range(url, &format!("bytes=-{tail_len}")).await?;
@@ -649,14 +640,7 @@ impl SplitReader<'_> {
             HeldBytes { tail_start: layout.file_len - tail.len() as u64, tail, head: Bytes::new() };
         if let Some(head) = head {
             // A failed head is not an error: its bytes are asked for again with their spans.
-            let (bytes, waits) = head.await;
-            for (error, delay) in &waits {
-                Self::note_wait(&mut self.progress, error, *delay);
-            }
-            if let Ok(bytes) = bytes {
-                self.progress.bytes += bytes.len() as u64;
-                held.head = bytes;
-            }
+            held.head = self.take_span(head).await.unwrap_or_default();
         }
         // Consecutive row groups are read together (fewer requests); see `plan_reads`. The
         // next spans are fetched (spawned, so they go on while this one decodes) before this
@@ -668,31 +652,14 @@ impl SplitReader<'_> {
         loop {
             while in_flight.len() < SPANS_IN_FLIGHT {
                 let Some(read) = upcoming.next() else { break };
-                let handle = held.missing(read).map(|missing| {
-                    let fetch = fetch_span(
-                        self.client.clone(),
-                        self.abort.clone(),
-                        url.to_owned(),
-                        missing.start,
-                        missing.end,
-                    );
-                    let (fetch, handle) = fetch.remote_handle();
-                    wasm_bindgen_futures::spawn_local(fetch);
-                    handle
-                });
+                let handle = held
+                    .missing(read)
+                    .map(|missing| self.spawn_span(url, missing.start, missing.end));
                 in_flight.push_back((read, handle));
             }
             let Some((read, handle)) = in_flight.pop_front() else { break };
             let fetched = match handle {
-                Some(handle) => {
-                    let (bytes, waits) = handle.await;
-                    for (error, delay) in &waits {
-                        Self::note_wait(&mut self.progress, error, *delay);
-                    }
-                    let bytes = bytes?;
-                    self.progress.bytes += bytes.len() as u64;
-                    Some(bytes)
-                }
+                Some(handle) => Some(self.take_span(handle).await?),
                 None => None,
             };
             let bytes = held.span(read, fetched);
@@ -725,6 +692,27 @@ impl SplitReader<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Starts fetching bytes `start..end` of `url`, spawned so that it goes on while the page
+    /// decodes; dropping the handle cancels it.
+    fn spawn_span(&self, url: &str, start: u64, end: u64) -> RemoteHandle<FetchedSpan> {
+        let fetch = fetch_span(self.client.clone(), self.abort.clone(), url.to_owned(), start, end);
+        let (fetch, handle) = fetch.remote_handle();
+        wasm_bindgen_futures::spawn_local(fetch);
+        handle
+    }
+
+    /// The bytes of a spawned span, once there; its waits go into the progress, and its bytes
+    /// into the count received.
+    async fn take_span(&mut self, handle: RemoteHandle<FetchedSpan>) -> Result<Bytes, HubError> {
+        let (bytes, waits) = handle.await;
+        for (error, delay) in &waits {
+            Self::note_wait(&mut self.progress, error, *delay);
+        }
+        let bytes = bytes?;
+        self.progress.bytes += bytes.len() as u64;
+        Ok(bytes)
     }
 
     async fn fetch_range(&mut self, url: &str, range: &str) -> Result<Fetched, HubError> {
