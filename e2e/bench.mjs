@@ -25,7 +25,6 @@
 // over its code before the browser has optimized it (~0.1-0.2 s here), that the notebook does
 // not: it weighs on the 106 MB ratio and much less on the 319 MB one, which is closer to what
 // a user streaming a many-GB dataset sees.
-import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +32,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startHub } from '../hub/server.mjs';
-import { MARK_SIGNAL, waitForMark } from './harness.mjs';
+import { CHROMIUM_ARGS, MARK_SIGNAL, serveDist, waitForMark } from './harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -50,22 +49,11 @@ for (const m of made) {
   console.log(`data ${m.dataset}: ${m.rows} rows; JSONL ${(m.jsonl_bytes / 1e6).toFixed(1)} MB; Parquet ${(m.parquet_bytes / 1e6).toFixed(1)} MB`);
 }
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 // Two servers of dist/: one that forbids caching (every visit is a first visit: the wasm is
 // downloaded and compiled again), and one that allows it for 10 minutes, as static hosts do
 // (a repeat visit: the browser may reuse the compiled wasm).
-const serve = (cacheControl) => http.createServer((req, res) => {
-  let file = path.join(DIST, decodeURIComponent(new URL(req.url, 'http://x').pathname));
-  if (!file.startsWith(DIST) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(DIST, 'index.html');
-  res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Cache-Control': cacheControl });
-  fs.createReadStream(file).pipe(res);
-});
-const site = serve('no-store');
-const cachingSite = serve('public, max-age=600');
-await new Promise((r) => site.listen(0, '127.0.0.1', r));
-await new Promise((r) => cachingSite.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${site.address().port}`;
-const cachingBase = `http://127.0.0.1:${cachingSite.address().port}`;
+const { site, base } = await serveDist(DIST);
+const { site: cachingSite, base: cachingBase } = await serveDist(DIST, { cacheControl: 'public, max-age=600' });
 const hub = await startHub({ root: dataRoot, port: 0, host: '127.0.0.1', maxAge: 0 });
 const endpoints = `endpoint=${encodeURIComponent(hub.url)}&viewer_endpoint=${encodeURIComponent(`${hub.url}/viewer`)}`;
 
@@ -83,9 +71,7 @@ const LOAF_INIT = () => {
 
 
 const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'trajex-bench-chrome-')), {
-  executablePath: process.env.CHROMIUM, headless: true, viewport: { width: 1400, height: 900 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  executablePath: process.env.CHROMIUM, headless: true, viewport: { width: 1400, height: 900 }, args: CHROMIUM_ARGS,
 });
 
 // The Hub answers repository listings (with LFS hashes), sizes and split infos from precomputed

@@ -88,8 +88,9 @@ function siteArgs(name, build, usage) {
  * Serves `dist` on an ephemeral loopback port. Paths that do not exist get index.html (SPA
  * fallback for client-side routes), except under /demo/, so that a missing data file is a real
  * 404. `files` maps extra paths to files outside dist; every path asked for is pushed to `log`.
+ * `cacheControl` is every answer's Cache-Control (default no-store: every visit a first visit).
  */
-export async function serveDist(dist, { files = {}, log } = {}) {
+export async function serveDist(dist, { files = {}, log, cacheControl = 'no-store' } = {}) {
   const site = http.createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     log?.push(pathname);
@@ -106,7 +107,7 @@ export async function serveDist(dist, { files = {}, log } = {}) {
     res.writeHead(200, {
       'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
       'Content-Length': fs.statSync(file).size,
-      'Cache-Control': 'no-store',
+      'Cache-Control': cacheControl,
     });
     fs.createReadStream(file).pipe(res);
   });
