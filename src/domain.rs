@@ -9,6 +9,7 @@
 pub mod aggregate;
 pub mod chart;
 pub mod diagnostic;
+pub mod document;
 pub mod export;
 pub mod filter;
 pub mod hub;

@@ -24,7 +24,7 @@ use trajex::domain::filter::{FilterSet, Selector, Verdict};
 use trajex::domain::inspect::{InspectError, InspectRecord};
 use trajex::domain::normalize::normalize_decoded;
 use trajex::domain::stream::{
-    decode_document, decode_line, looks_like_messages, DocumentDecoder, JsonlDecoder, Line,
+    decode_document, decode_line, looks_like_one_trajectory, DocumentDecoder, JsonlDecoder, Line,
     RowResult,
 };
 use trajex::domain::template::{ChatTemplate, RenderOptions};
@@ -114,7 +114,7 @@ fn read_rows(
     let first_len = head.strip_suffix(b"\n").unwrap_or(&head).len();
     let first = Line { bytes: &head[..first_len], line_no: 1, byte_offset: 0 };
     let streams = match decode_line(first) {
-        Some(Ok(row)) => row.value.as_array().is_none_or(|items| looks_like_messages(items)),
+        Some(Ok(row)) => row.value.as_array().is_none_or(|items| looks_like_one_trajectory(items)),
         _ => false,
     };
     if !streams {

@@ -9,6 +9,9 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    /// What the reader decided from the input's shape (lines gathered into one trajectory, a
+    /// document split into samples): not a problem, said so that nothing is silent.
+    Info,
     /// Something was recovered from (a field in an unexpected shape, a lossy conversion).
     Warning,
     /// Data could not be read: a line that is not JSON, a row with no messages.
@@ -46,6 +49,11 @@ impl Diagnostic {
         }
     }
 
+    /// A note at `location` on what the reader decided.
+    pub fn info(code: &'static str, location: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Info, code, message: message.into(), location: location.into() }
+    }
+
     /// An error at `location`.
     pub fn error(
         code: &'static str,
@@ -64,6 +72,7 @@ impl Diagnostic {
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let severity = match self.severity {
+            Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
         };

@@ -12,14 +12,36 @@
 //! - `swe_agent`: SWE-agent `.traj` objects;
 //! - `openhands`: raw OpenHands event logs;
 //! - `fields`: identifiers, outcome, exit status, patches, tools and metadata of object rows;
-//! - `link`: tool results linked to their calls.
+//! - `link`: tool results linked to their calls;
+//! - one module per harness log format (`openhands_sdk`, `mini_swe_agent`, `inspect`, `atif`,
+//!   `tau_bench`, `claude_code`, `codex`, `moatless`, `auto_code_rover`), each giving its
+//!   detector and reader as an [`ObjectAdapter`] or [`ArrayAdapter`] in the tables below.
+//!
+//! Detection is a table walk: the object adapters are tried in order, then the message columns
+//! (the generic chat path); a list is tried against the array adapters, then read as chat
+//! messages. A row that no adapter takes and that has no message column gets one
+//! `unknown_format` error naming every format tried and why it did not fit.
+//!
+//! Some formats spread one trajectory over many lines (Claude Code, Codex, OpenHands SDK
+//! events): [`LineEvents`] tell such lines apart, and `domain::document` gathers them into one
+//! list before it comes here. Some documents hold many trajectories (an Inspect eval log's
+//! samples): a [`DocumentSplitter`] splits them into rows first.
 
+mod atif;
+mod auto_code_rover;
 mod chat;
+mod claude_code;
+mod codex;
 mod fields;
+mod inspect;
 mod json;
 mod link;
+mod mini_swe_agent;
+mod moatless;
 mod openhands;
+mod openhands_sdk;
 mod swe_agent;
+mod tau_bench;
 mod text_calls;
 
 use serde_json::{Map, Value};
@@ -29,6 +51,91 @@ use crate::domain::trajectory::{Format, PatchText, Role, SourceRef, Trajectory};
 use json::Loc;
 
 pub use text_calls::{command_name, SWE_AGENT_COMMANDS};
+
+/// A format whose rows are JSON objects: its detector and its reader.
+struct ObjectAdapter {
+    /// The format this adapter reads.
+    format: Format,
+    /// `None` when `map` has this format's shape; otherwise why not, as a short phrase naming
+    /// the field looked for (`no \"steps\" list`), shown when no format fits a row.
+    misfit: fn(&Map<String, Value>) -> Option<String>,
+    /// Reads the row into `trajectory` (messages, tools, outcome, patches, metadata), taking
+    /// out of `map` what it used; the rest of `map` then goes to the generic field reader
+    /// (identifiers, outcome, patches, metadata). Sets `trajectory.format`.
+    read: fn(&mut Map<String, Value>, &mut Trajectory),
+}
+
+/// A format whose conversation is a JSON list (of events, steps, items): detector and reader.
+struct ArrayAdapter {
+    /// The format this adapter reads.
+    format: Format,
+    /// `None` when the list has this format's shape; otherwise why not. Must decide from the
+    /// first few items (a file's first four elements are all that is looked at when deciding
+    /// whether a top-level array is one trajectory or an array of rows).
+    misfit: fn(&[Value]) -> Option<String>,
+    /// Reads the list into `trajectory`; `path` is where the list sits in the row. Sets
+    /// `trajectory.format`.
+    read: fn(Vec<Value>, &Loc<'_>, &mut Trajectory),
+}
+
+/// Lines that are events of one trajectory spread over a file (Claude Code, Codex, OpenHands
+/// SDK events): `domain::document` gathers consecutive such lines into one list.
+pub(crate) struct LineEvents {
+    /// The format the gathered list is read as (by its [`ArrayAdapter`]).
+    pub format: Format,
+    /// Whether one decoded line is an event of this format.
+    pub is_event: fn(&Value) -> bool,
+    /// The conversation a line belongs to, when lines say (`sessionId`): a change of key starts
+    /// a new trajectory. `None` keeps the line in the current one.
+    pub session_key: fn(&Value) -> Option<String>,
+}
+
+/// A document that holds many trajectories (an Inspect eval log's `samples`).
+pub(crate) struct DocumentSplitter {
+    /// The format of the rows it splits into.
+    pub format: Format,
+    /// The rows, when `value` is such a document (each carrying the document-level fields its
+    /// reader wants, such as the eval's model and task); otherwise `value` back unchanged.
+    pub split: fn(Value) -> Result<Vec<Value>, Value>,
+}
+
+/// Object adapters, tried in order before the generic message columns.
+const OBJECT_ADAPTERS: &[ObjectAdapter] = &[
+    swe_agent::TRAJ,
+    mini_swe_agent::TRAJECTORY,
+    inspect::SAMPLE,
+    atif::TRAJECTORY,
+    tau_bench::RECORD,
+    moatless::TRAJECTORY,
+    auto_code_rover::CONVERSATION,
+    openhands_sdk::LLM_CALL,
+];
+
+/// Array adapters, tried in order before a list is read as chat messages.
+const ARRAY_ADAPTERS: &[ArrayAdapter] = &[
+    openhands::EVENTS,
+    openhands_sdk::EVENTS,
+    claude_code::EVENTS,
+    codex::ITEMS,
+];
+
+/// Line-event formats, tried in order on each decoded line by `domain::document`.
+pub(crate) const LINE_EVENTS: &[LineEvents] = &[openhands_sdk::LINES, claude_code::LINES, codex::LINES];
+
+/// Documents that hold many trajectories, tried in order on each decoded row.
+pub(crate) const DOCUMENT_SPLITTERS: &[DocumentSplitter] = &[inspect::LOG];
+
+/// Whether a JSON list is one trajectory (its events, steps or chat messages) rather than a
+/// list of rows: some [`ArrayAdapter`] fits its first items, or they are chat messages
+/// (objects with a string `role`).
+pub fn is_one_trajectory(items: &[Value]) -> bool {
+    if items.is_empty() {
+        return false;
+    }
+    let head = &items[..items.len().min(4)];
+    head.iter().all(|item| item.get("role").is_some_and(Value::is_string))
+        || ARRAY_ADAPTERS.iter().any(|adapter| (adapter.misfit)(head).is_none())
+}
 
 /// Columns that may hold the conversation, in order of preference.
 const MESSAGE_COLUMNS: [&str; 7] =
@@ -97,8 +204,17 @@ fn infer_patch(messages: &[crate::domain::trajectory::Message]) -> Option<PatchT
 }
 
 fn normalize_object(mut map: Map<String, Value>, trajectory: &mut Trajectory) {
-    if swe_agent::is_traj(&map) {
-        swe_agent::read_traj(&mut map, trajectory);
+    let mut misfits = Vec::new();
+    let adapter = OBJECT_ADAPTERS.iter().find(|adapter| match (adapter.misfit)(&map) {
+        None => true,
+        Some(why) => {
+            misfits.push((adapter.format, why));
+            false
+        }
+    });
+    if let Some(adapter) = adapter {
+        (adapter.read)(&mut map, trajectory);
+        debug_assert_eq!(trajectory.format, adapter.format, "an adapter sets its format");
     } else if let Some(key) = MESSAGE_COLUMNS.iter().find(|key| map.contains_key(**key)) {
         let key = *key;
         let path = Loc::Root.key(key);
@@ -118,13 +234,16 @@ fn normalize_object(mut map: Map<String, Value>, trajectory: &mut Trajectory) {
         }
     } else {
         let keys: Vec<&str> = map.keys().map(String::as_str).take(12).collect();
+        let tried: Vec<String> =
+            misfits.iter().map(|(format, why)| format!("{format}: {why}")).collect();
         trajectory.diagnostics.push(Diagnostic::error(
             "unknown_format",
             "",
             format!(
-                "no conversation found: expected one of {} (the row has: {})",
+                "no conversation found: no column {} (the row has: {}); formats tried: {}",
                 MESSAGE_COLUMNS.join(", "),
-                keys.join(", ")
+                keys.join(", "),
+                tried.join("; ")
             ),
         ));
     }
@@ -142,9 +261,10 @@ fn normalize_array(items: Vec<Value>, path: &Loc<'_>, trajectory: &mut Trajector
         ));
         return;
     }
-    if openhands::is_event_log(&items) {
-        trajectory.format = Format::OpenHandsEvents;
-        openhands::read_events(items, path, trajectory);
+    let head = &items[..items.len().min(4)];
+    if let Some(adapter) = ARRAY_ADAPTERS.iter().find(|adapter| (adapter.misfit)(head).is_none()) {
+        (adapter.read)(items, path, trajectory);
+        debug_assert_eq!(trajectory.format, adapter.format, "an adapter sets its format");
         return;
     }
     let sharegpt = chat::is_sharegpt(&items);

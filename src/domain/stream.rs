@@ -284,8 +284,8 @@ impl JsonlDecoder {
 ///
 /// A document whose first non-blank line is not a complete JSON value (a pretty-printed file)
 /// is parsed as one JSON value. A top-level array is taken as an array of rows unless its
-/// elements look like chat messages (objects with a `role`), as in a mini-swe-agent
-/// `traj.json`: then the array is one row. Otherwise every line is a row. A document that is
+/// elements look like one trajectory ([`looks_like_one_trajectory`]: chat messages, as in a
+/// mini-swe-agent `traj.json`, or an OpenHands event list): then the array is one row. Otherwise every line is a row. A document that is
 /// none of these (a broken pretty-printed object) is read line by line, so that its lines are
 /// reported as errors.
 ///
@@ -333,7 +333,7 @@ impl DocumentDecoder {
         if text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
             return None;
         }
-        // An array whose first elements are chat messages is one row.
+        // An array whose first elements are one trajectory's messages or events is one row.
         let mut probe = JsonArrayDecoder::new();
         let mut head = Vec::new();
         let mut pieces = bytes.chunks(ARRAY_PROBE);
@@ -349,7 +349,7 @@ impl DocumentDecoder {
         }
         let head: Option<Vec<Value>> = head.into_iter().take(4).collect();
         match head {
-            Some(items) if looks_like_messages(&items) => None,
+            Some(items) if looks_like_one_trajectory(&items) => None,
             _ => Some(DocumentDecoder::Array(JsonArrayDecoder::new())),
         }
     }
@@ -411,7 +411,7 @@ pub fn reads_as_lines(bytes: &[u8]) -> bool {
         return false;
     };
     let only_line = after.iter().all(u8::is_ascii_whitespace);
-    !(only_line && row.value.as_array().is_some_and(|items| !looks_like_messages(items)))
+    !(only_line && row.value.as_array().is_some_and(|items| !looks_like_one_trajectory(items)))
 }
 
 /// The document as one JSON value: one row.
@@ -428,8 +428,9 @@ fn decode_whole(bytes: &[u8]) -> Option<DecodedRow> {
     })
 }
 
-/// Whether a JSON array looks like a list of chat messages rather than a list of rows.
-pub fn looks_like_messages(items: &[Value]) -> bool {
-    !items.is_empty()
-        && items.iter().take(4).all(|item| item.get("role").is_some_and(Value::is_string))
+/// Whether a JSON array looks like one trajectory (chat messages, or the events or steps of a
+/// format the core reads: see [`crate::domain::normalize::is_one_trajectory`]) rather than a
+/// list of rows.
+pub fn looks_like_one_trajectory(items: &[Value]) -> bool {
+    crate::domain::normalize::is_one_trajectory(items)
 }

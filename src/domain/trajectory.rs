@@ -103,8 +103,28 @@ pub enum Format {
     SweAgentText,
     /// SWE-agent `.traj` files: `trajectory` steps (thought/action/observation), `history`, `info`.
     SweAgentTraj,
-    /// Raw OpenHands event logs: a list of action and observation events.
+    /// Raw OpenHands event logs: a list of action and observation events (the UI's download,
+    /// evaluation `output.jsonl` `history`, resolver output).
     OpenHandsEvents,
+    /// OpenHands V1 software-agent-sdk events typed by `kind` (`MessageEvent`, `ActionEvent`,
+    /// `ObservationEvent`, ...), one conversation per file or set of lines.
+    OpenHandsSdkEvents,
+    /// Inspect AI eval log samples (`.json` logs and `.eval` archives): one trajectory per sample.
+    InspectEval,
+    /// Harbor's Agent Trajectory Interchange Format: `schema_version`, `steps` with `source`,
+    /// `message`, `tool_calls` and `observation.results`.
+    Atif,
+    /// tau-bench result records: `task_id`, `reward`, `traj` (OpenAI chat messages), `info`.
+    TauBench,
+    /// Claude Code session JSONL: `type` user/assistant lines with `message.content` blocks.
+    ClaudeCode,
+    /// Codex CLI rollout JSONL: `session_meta`, `response_item` (`message`, `reasoning`,
+    /// `function_call`, `function_call_output`), ...
+    CodexRollout,
+    /// Moatless Tools trajectories: `transitions` (or a search tree's nodes) with actions.
+    Moatless,
+    /// AutoCodeRover conversations with their API-call logs.
+    AutoCodeRover,
     /// ShareGPT `conversations` of `{from, value}`.
     ShareGpt,
     /// Chat messages with no tool calls found.
@@ -115,13 +135,21 @@ pub enum Format {
 
 impl Format {
     /// Every format, in declaration order.
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 17] = [
         Format::OpenAiToolCalls,
         Format::XmlFunctionCalls,
         Format::MarkdownBash,
         Format::SweAgentText,
         Format::SweAgentTraj,
         Format::OpenHandsEvents,
+        Format::OpenHandsSdkEvents,
+        Format::InspectEval,
+        Format::Atif,
+        Format::TauBench,
+        Format::ClaudeCode,
+        Format::CodexRollout,
+        Format::Moatless,
+        Format::AutoCodeRover,
         Format::ShareGpt,
         Format::PlainChat,
         Format::Unknown,
@@ -136,6 +164,14 @@ impl Format {
             Format::SweAgentText => "swe_agent_text",
             Format::SweAgentTraj => "swe_agent_traj",
             Format::OpenHandsEvents => "openhands_events",
+            Format::OpenHandsSdkEvents => "openhands_sdk_events",
+            Format::InspectEval => "inspect_eval",
+            Format::Atif => "atif",
+            Format::TauBench => "tau_bench",
+            Format::ClaudeCode => "claude_code",
+            Format::CodexRollout => "codex_rollout",
+            Format::Moatless => "moatless",
+            Format::AutoCodeRover => "auto_code_rover",
             Format::ShareGpt => "sharegpt",
             Format::PlainChat => "plain_chat",
             Format::Unknown => "unknown",

@@ -12,7 +12,20 @@ use serde_json::{Map, Value};
 
 use super::json::{self, Loc};
 use crate::domain::diagnostic::Diagnostic;
-use crate::domain::trajectory::{Message, Role, ToolCall, Trajectory};
+use super::ArrayAdapter;
+use crate::domain::trajectory::{Format, Message, Role, ToolCall, Trajectory};
+
+/// The event-log adapter.
+pub(super) const EVENTS: ArrayAdapter = ArrayAdapter {
+    format: Format::OpenHandsEvents,
+    misfit: |items| {
+        (!is_event_log(items)).then(|| "items are not events with `action` or `observation`".into())
+    },
+    read: |items, path, trajectory| {
+        trajectory.format = Format::OpenHandsEvents;
+        read_events(items, path, trajectory);
+    },
+};
 
 /// Events that carry no conversation.
 const SKIPPED: [&str; 4] = ["null", "change_agent_state", "agent_state_changed", "recall"];

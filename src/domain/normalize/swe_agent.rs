@@ -12,6 +12,13 @@ use super::json::{self, Loc};
 use super::{chat, text_calls};
 use crate::domain::trajectory::{Format, Message, Role, ToolCall, Trajectory};
 
+/// The `.traj` adapter.
+pub(super) const TRAJ: super::ObjectAdapter = super::ObjectAdapter {
+    format: Format::SweAgentTraj,
+    misfit: |map| (!is_traj(map)).then(|| "no `trajectory` list of steps".into()),
+    read: read_traj,
+};
+
 const STEP_KEYS: [&str; 4] = ["action", "observation", "response", "thought"];
 
 /// Whether an object row is a SWE-agent `.traj`: a `trajectory` list of steps (objects with

@@ -130,6 +130,7 @@ fn Diagnostics(trajectory: Arc<Trajectory>) -> impl IntoView {
                 .iter()
                 .map(|diagnostic| {
                     let severity = match diagnostic.severity {
+                        Severity::Info => "info",
                         Severity::Warning => "warning",
                         Severity::Error => "error",
                     };
