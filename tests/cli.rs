@@ -265,3 +265,41 @@ fn export_text_renders_the_chat_template_and_counts_refused_rows() {
     assert!(stdout.is_empty());
     assert!(stderr.contains("chat template syntax error"), "{stderr}");
 }
+
+#[test]
+fn inspect_reads_parquet_like_the_page_with_the_same_figures_as_jsonl() {
+    let jsonl = common::fixture_path("open_swe_traces/openhands_swegym.jsonl");
+    let (expected, _, code) = trajex(&["inspect", jsonl.to_str().unwrap()], b"");
+    assert_eq!(code, 0);
+    for name in ["openhands_swegym.snappy.parquet", "openhands_swegym.zstd.parquet"] {
+        let path = common::fixture_path(&format!("open_swe_traces/{name}"));
+        // Read as a file and from standard input: the kind is told from the bytes.
+        let bytes = std::fs::read(&path).unwrap();
+        for (args, stdin) in
+            [(vec!["inspect", path.to_str().unwrap()], &[][..]), (vec!["inspect", "-"], &bytes[..])]
+        {
+            let (records, stderr, code) = trajex(&args, stdin);
+            assert_eq!(code, 0, "{stderr}");
+            assert_eq!(records.len(), expected.len(), "{name}: {stderr}");
+            for (record, want) in records.iter().zip(&expected) {
+                let (mut record, mut want) = (record.clone(), want.clone());
+                for key in ["source", "line_no", "byte_offset"] {
+                    record.as_object_mut().unwrap().remove(key);
+                    want.as_object_mut().unwrap().remove(key);
+                }
+                assert_eq!(record, want, "{name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn export_raw_of_parquet_writes_each_row_once() {
+    let path = common::fixture_path("open_swe_traces/openhands_swegym.zstd.parquet");
+    let (out, stderr, code) = run_raw(&["export", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 5);
+    assert!(lines.iter().all(|row| row.get("messages").is_some()));
+    assert!(stderr.contains("5 rows read, 5 exported"), "{stderr}");
+}

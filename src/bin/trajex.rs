@@ -8,7 +8,10 @@
 //!   (`outcome=resolved&max_tokens=32000`). `text` renders each row through the chat template of
 //!   CONFIG (a model's `tokenizer_config.json`).
 //!
-//! FILE is JSONL, a JSON array of rows or one JSON object (`-` is standard input). A summary
+//! FILE is JSONL, a JSON array of rows, one JSON object, a Parquet file or a zip archive of
+//! samples (an Inspect AI `.eval` log), told apart by its bytes (`-` is standard input). A
+//! JSONL file whose lines are one session's events (Claude Code, Codex, OpenHands SDK) is one
+//! trajectory; an eval log holding many samples is one trajectory per sample. A summary
 //! goes to standard error. Exit status: 0 when every file was read (bad rows are reported, not
 //! fatal), 1 when a file could not be opened, read or written, 2 on a usage error.
 
@@ -16,6 +19,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::process::ExitCode;
 
+use trajex::domain::archive;
+use trajex::domain::document::{FileKind, Gatherer};
 use trajex::domain::export::{
     raw_line, sft_record, text_record, ExportCounts, ExportFormat, ExportSource, Manifest,
     SftOptions,
@@ -23,9 +28,10 @@ use trajex::domain::export::{
 use trajex::domain::filter::{FilterSet, Selector, Verdict};
 use trajex::domain::inspect::{InspectError, InspectRecord};
 use trajex::domain::normalize::normalize_decoded;
+use trajex::domain::parquet;
 use trajex::domain::stream::{
-    decode_document, decode_line, looks_like_one_trajectory, DocumentDecoder, JsonlDecoder, Line,
-    RowResult,
+    decode_document, decode_line, looks_like_one_trajectory, DecodedRow, DocumentDecoder,
+    JsonlDecoder, Line, RowResult,
 };
 use trajex::domain::template::{ChatTemplate, RenderOptions};
 use trajex::domain::trajectory::Origin;
@@ -47,7 +53,10 @@ export   writes the rows passing QUERY (the filter of a Trajex page URL, e.g.
          (OUT.manifest.json, or --manifest PATH, or standard error) counts every
          row read.
 
-FILE is JSONL, a JSON array of rows, or one JSON object; `-` is standard input.";
+FILE is JSONL, a JSON array of rows, one JSON object, Parquet, or a zip of
+samples (Inspect .eval), told apart by its bytes; `-` is standard input.
+Lines that are one session's events (Claude Code, Codex, OpenHands SDK) make
+one trajectory; an eval log's samples make one trajectory each.";
 
 /// Bytes read per chunk when streaming JSONL.
 const CHUNK: usize = 1 << 20;
@@ -97,14 +106,57 @@ fn open(path: &str) -> io::Result<Box<dyn BufRead>> {
     }
 }
 
-/// Reads every row of one input. Streams JSONL when the first line is a complete JSON row,
-/// passing each line's bytes along; otherwise (a pretty-printed document, or one line holding
-/// an array of rows) reads the whole input as one document: an array of rows passes each
-/// element's bytes along, a single value none.
+/// Reads every trajectory row of one input, whatever its kind (told from its first bytes,
+/// [`FileKind::sniff`]): Parquet (read whole, a row per Parquet row), or JSON text read through
+/// a [`Gatherer`], which hands on one row per trajectory: a JSONL line or array element as it
+/// is (with its bytes), a run of event lines (a Claude Code session, a Codex rollout) as one
+/// gathered row, a document of many trajectories (an Inspect eval log) split into its samples.
 fn read_rows(
     mut reader: Box<dyn BufRead>,
     mut sink: impl FnMut(Option<&[u8]>, RowResult),
 ) -> io::Result<()> {
+    let kind = FileKind::sniff(reader.fill_buf()?);
+    if kind == FileKind::Parquet {
+        let mut all = Vec::new();
+        reader.read_to_end(&mut all)?;
+        let values = parquet::decode_file(all.into())
+            .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err.to_string()))?;
+        for (idx, value) in values.into_iter().enumerate() {
+            let row = DecodedRow {
+                value,
+                line_no: idx as u64 + 1,
+                byte_offset: 0,
+                byte_len: 0,
+                diagnostics: Vec::new(),
+            };
+            sink(None, Ok(row));
+        }
+        return Ok(());
+    }
+    let mut gatherer = Gatherer::new();
+    let read =
+        read_json_rows(reader, kind, &mut |bytes, result| gatherer.push(bytes, result, &mut sink));
+    gatherer.finish(&mut sink);
+    read
+}
+
+/// Reads the decoded rows of a JSON text input (or a zip archive's samples). Streams JSONL
+/// when the first line is a complete JSON row, passing each line's bytes along; otherwise (a
+/// pretty-printed document, or one line holding an array of rows) reads the whole input as
+/// one document: an array of rows passes each element's bytes along, a single value none.
+fn read_json_rows(
+    mut reader: Box<dyn BufRead>,
+    kind: FileKind,
+    sink: &mut dyn FnMut(Option<&[u8]>, RowResult),
+) -> io::Result<()> {
+    if kind == FileKind::Zip {
+        let mut all = Vec::new();
+        reader.read_to_end(&mut all)?;
+        for result in archive::read_archive(&all) {
+            sink(None, result);
+        }
+        return Ok(());
+    }
     let mut head = Vec::new();
     while head.iter().all(u8::is_ascii_whitespace) {
         if reader.read_until(b'\n', &mut head)? == 0 {

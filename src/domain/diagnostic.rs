@@ -50,8 +50,17 @@ impl Diagnostic {
     }
 
     /// A note at `location` on what the reader decided.
-    pub fn info(code: &'static str, location: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Info, code, message: message.into(), location: location.into() }
+    pub fn info(
+        code: &'static str,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Info,
+            code,
+            message: message.into(),
+            location: location.into(),
+        }
     }
 
     /// An error at `location`.

@@ -112,15 +112,12 @@ const OBJECT_ADAPTERS: &[ObjectAdapter] = &[
 ];
 
 /// Array adapters, tried in order before a list is read as chat messages.
-const ARRAY_ADAPTERS: &[ArrayAdapter] = &[
-    openhands::EVENTS,
-    openhands_sdk::EVENTS,
-    claude_code::EVENTS,
-    codex::ITEMS,
-];
+const ARRAY_ADAPTERS: &[ArrayAdapter] =
+    &[openhands::EVENTS, openhands_sdk::EVENTS, claude_code::EVENTS, codex::ITEMS];
 
 /// Line-event formats, tried in order on each decoded line by `domain::document`.
-pub(crate) const LINE_EVENTS: &[LineEvents] = &[openhands_sdk::LINES, claude_code::LINES, codex::LINES];
+pub(crate) const LINE_EVENTS: &[LineEvents] =
+    &[openhands_sdk::LINES, claude_code::LINES, codex::LINES];
 
 /// Documents that hold many trajectories, tried in order on each decoded row.
 pub(crate) const DOCUMENT_SPLITTERS: &[DocumentSplitter] = &[inspect::LOG];

@@ -21,6 +21,7 @@ use serde_json::Value;
 use wasm_bindgen::JsCast;
 
 use super::{js_message, AbortHandle};
+use crate::domain::document::Gatherer;
 use crate::domain::hub::{
     choose_source, forced_source, parse_json, Endpoints, ErrorResponse, HubDatasetInfo, HubError,
     HubErrorKind, InfoResponse, ParquetFile, ParquetFilesResponse, RetryPolicy, RowsPage,
@@ -528,6 +529,8 @@ impl SplitReader<'_> {
     /// last complete line with a range request.
     async fn jsonl_file(&mut self, url: &str) -> Result<(), HubError> {
         let mut decoder = JsonlDecoder::new();
+        // One trajectory per run of event lines (a Claude Code session file opened by URL).
+        let mut gatherer = Gatherer::new();
         let mut failures = 0;
         loop {
             let offset = decoder.resume_offset();
@@ -567,9 +570,7 @@ impl SplitReader<'_> {
                 decoder.push_with_bytes(bytes, |raw, result| {
                     results.push((if keep_raw { raw.to_vec() } else { Vec::new() }, result))
                 });
-                for (raw, result) in results {
-                    self.add(&mut batch, Some(&raw), result);
-                }
+                self.add_gathered(&mut gatherer, &mut batch, results, false);
                 self.deliver(batch);
                 failures = 0;
             }
@@ -596,11 +597,31 @@ impl SplitReader<'_> {
         decoder.finish_with_bytes(|raw, result| {
             results.push((if keep_raw { raw.to_vec() } else { Vec::new() }, result))
         });
-        for (raw, result) in results {
-            self.add(&mut batch, Some(&raw), result);
-        }
+        self.add_gathered(&mut gatherer, &mut batch, results, true);
         self.deliver(batch);
         Ok(())
+    }
+
+    /// Adds decoded lines (with their bytes) to `batch` through `gatherer`, which holds a run
+    /// of event lines until it ends (`last`: the file's end) and hands other rows on at once.
+    fn add_gathered(
+        &mut self,
+        gatherer: &mut Gatherer,
+        batch: &mut SplitBatch,
+        results: Vec<(Vec<u8>, RowResult)>,
+        last: bool,
+    ) {
+        let mut rows = Vec::with_capacity(results.len());
+        let mut take = |raw: Option<&[u8]>, result| rows.push((raw.map(<[u8]>::to_vec), result));
+        for (raw, result) in results {
+            gatherer.push(Some(&raw), result, &mut take);
+        }
+        if last {
+            gatherer.finish(&mut take);
+        }
+        for (raw, result) in rows {
+            self.add(batch, raw.as_deref(), result);
+        }
     }
 
     /// Reads one parquet file: its tail (footer and metadata) and, beside it, its start; then

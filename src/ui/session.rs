@@ -21,7 +21,11 @@ use crate::domain::hub::{push_down, HubError, RowsQuery, SplitRef, SplitSource};
 use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
 use crate::domain::parquet;
-use crate::domain::stream::{decode_document, DecodedRow, DocumentDecoder, RowResult};
+use serde_json::Value;
+
+use crate::domain::archive;
+use crate::domain::document::{gather_document, FileKind, Gatherer};
+use crate::domain::stream::{DecodedRow, DocumentDecoder, RowResult};
 use crate::domain::template::{ChatTemplate, RenderOptions};
 use crate::domain::trajectory::{Origin, Trajectory};
 use crate::domain::TrajectoryMetrics;
@@ -433,10 +437,9 @@ impl Session {
                 let bytes = js_sys::Uint8Array::new(&buffer);
                 let data = bytes.to_vec();
                 kept.push((name.clone(), bytes));
-                let decoder = if data.starts_with(b"PAR1") {
-                    None
-                } else {
-                    DocumentDecoder::for_document(&data)
+                let decoder = match FileKind::sniff(&data) {
+                    FileKind::Json => DocumentDecoder::for_document(&data),
+                    FileKind::Parquet | FileKind::Zip => None,
                 };
                 let Some(mut decoder) = decoder else {
                     let batch = decode_local(&name, &data, row_idx_base);
@@ -445,15 +448,17 @@ impl Session {
                     continue;
                 };
                 // JSONL or a JSON array of rows: a piece at a time, so that rows show as they
-                // are read and the page stays responsive on a big file.
+                // are read and the page stays responsive on a big file. The gatherer makes one
+                // trajectory of a run of event lines (a Claude Code session, a Codex rollout).
                 let origin = Origin::File { path: name.clone() };
+                let mut gatherer = Gatherer::new();
                 for piece in data.chunks(LOCAL_PIECE).map(Some).chain([None]) {
                     handle.checkpoint().await;
                     if handle.is_aborted() || !self.is_current(generation) {
                         return;
                     }
                     let mut batch = SplitBatch::default();
-                    let mut take = |result: RowResult| {
+                    let mut take = |_: Option<&[u8]>, result: RowResult| {
                         match result {
                             Ok(row) => batch.trajectories.push(normalize_decoded(
                                 row,
@@ -466,9 +471,13 @@ impl Session {
                         }
                         row_idx_base += 1;
                     };
+                    let mut gather = |result: RowResult| gatherer.push(None, result, &mut take);
                     match piece {
-                        Some(piece) => decoder.push(piece, &mut take),
-                        None => decoder.finish(&mut take),
+                        Some(piece) => decoder.push(piece, &mut gather),
+                        None => {
+                            decoder.finish(&mut gather);
+                            gatherer.finish(&mut take);
+                        }
                     }
                     self.on_local_batch(
                         generation,
@@ -804,41 +813,47 @@ pub fn split_origin(split: &SplitRef) -> Origin {
     }
 }
 
-/// Rows of a local file: parquet (by its `PAR1` magic) or JSONL / JSON documents; each with
-/// its source bytes (the JSONL line, or the row serialized) for raw export.
+/// Rows of a local file, one per trajectory: parquet, a zip archive of samples (told from
+/// their first bytes, [`FileKind::sniff`]) or JSONL / JSON documents (through
+/// [`gather_document`]: a run of event lines is one trajectory, an eval log's samples are one
+/// each); each with its source bytes for raw export (the JSONL line, or the row serialized).
 fn local_rows(name: &str, data: &[u8]) -> Vec<(Vec<u8>, Result<Trajectory, String>)> {
     let origin = Origin::File { path: name.to_owned() };
-    if data.starts_with(b"PAR1") {
-        return match parquet::decode_file(bytes::Bytes::copy_from_slice(data)) {
-            Ok(values) => values
-                .into_iter()
-                .enumerate()
-                .map(|(idx, value)| {
-                    let raw = serde_json::to_vec(&value).unwrap_or_default();
-                    let row = DecodedRow {
-                        value,
-                        line_no: 0,
-                        byte_offset: 0,
-                        byte_len: 0,
-                        diagnostics: Vec::new(),
-                    };
-                    let mut trajectory = normalize_decoded(row, origin.clone(), idx as u64);
-                    trajectory.source.line_no = None;
-                    trajectory.source.byte_offset = None;
-                    (raw, Ok(trajectory))
-                })
-                .collect(),
-            Err(error) => vec![(Vec::new(), Err(error.to_string()))],
-        };
-    }
-    decode_document(data)
-        .into_iter()
+    let whole_rows = |values: Vec<Value>| -> Vec<(Vec<u8>, Result<Trajectory, String>)> {
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(idx, value)| {
+                let raw = serde_json::to_vec(&value).unwrap_or_default();
+                let row = DecodedRow {
+                    value,
+                    line_no: 0,
+                    byte_offset: 0,
+                    byte_len: 0,
+                    diagnostics: Vec::new(),
+                };
+                let mut trajectory = normalize_decoded(row, origin.clone(), idx as u64);
+                trajectory.source.line_no = None;
+                trajectory.source.byte_offset = None;
+                (raw, Ok(trajectory))
+            })
+            .collect()
+    };
+    let rows = match FileKind::sniff(data) {
+        FileKind::Parquet => {
+            return match parquet::decode_file(bytes::Bytes::copy_from_slice(data)) {
+                Ok(values) => whole_rows(values),
+                Err(error) => vec![(Vec::new(), Err(error.to_string()))],
+            };
+        }
+        FileKind::Zip => archive::read_archive(data).into_iter().map(|row| (None, row)).collect(),
+        FileKind::Json => gather_document(data),
+    };
+    rows.into_iter()
         .enumerate()
-        .map(|(idx, result)| match result {
+        .map(|(idx, (source, result))| match result {
             Ok(row) => {
-                let start = row.byte_offset as usize;
-                let source = data.get(start..start + row.byte_len as usize).unwrap_or_default();
-                let raw = raw_line(source, &row.value);
+                let raw = raw_line(source.as_deref().unwrap_or_default(), &row.value);
                 (raw, Ok(normalize_decoded(row, origin.clone(), idx as u64)))
             }
             Err(error) => (Vec::new(), Err(error.to_string())),

@@ -13,8 +13,5 @@ pub(super) const EVENTS: ArrayAdapter = ArrayAdapter {
 };
 
 /// The line-event detector.
-pub(super) const LINES: LineEvents = LineEvents {
-    format: Format::ClaudeCode,
-    is_event: |_| false,
-    session_key: |_| None,
-};
+pub(super) const LINES: LineEvents =
+    LineEvents { format: Format::ClaudeCode, is_event: |_| false, session_key: |_| None };

@@ -13,7 +13,5 @@ pub(super) const SAMPLE: ObjectAdapter = ObjectAdapter {
 };
 
 /// The document splitter.
-pub(super) const LOG: DocumentSplitter = DocumentSplitter {
-    format: Format::InspectEval,
-    split: Err,
-};
+pub(super) const LOG: DocumentSplitter =
+    DocumentSplitter { format: Format::InspectEval, split: Err };

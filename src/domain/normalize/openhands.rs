@@ -11,8 +11,8 @@
 use serde_json::{Map, Value};
 
 use super::json::{self, Loc};
-use crate::domain::diagnostic::Diagnostic;
 use super::ArrayAdapter;
+use crate::domain::diagnostic::Diagnostic;
 use crate::domain::trajectory::{Format, Message, Role, ToolCall, Trajectory};
 
 /// The event-log adapter.

@@ -13,11 +13,8 @@ pub(super) const EVENTS: ArrayAdapter = ArrayAdapter {
 };
 
 /// The line-event detector.
-pub(super) const LINES: LineEvents = LineEvents {
-    format: Format::OpenHandsSdkEvents,
-    is_event: |_| false,
-    session_key: |_| None,
-};
+pub(super) const LINES: LineEvents =
+    LineEvents { format: Format::OpenHandsSdkEvents, is_event: |_| false, session_key: |_| None };
 
 /// The object-row adapter.
 pub(super) const LLM_CALL: ObjectAdapter = ObjectAdapter {
