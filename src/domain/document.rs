@@ -248,3 +248,42 @@ pub fn gather_document(bytes: &[u8]) -> Vec<(Option<Vec<u8>>, RowResult)> {
     gatherer.finish(&mut sink);
     out
 }
+
+/// Every trajectory row of a whole file held in memory, whatever its kind ([`FileKind::sniff`]):
+/// a Parquet file's rows, a zip archive's samples ([`crate::domain::archive::read_archive`]),
+/// or a JSON text document's rows through [`gather_document`]. Each row comes with its source
+/// text when it has its own (a JSONL line, an array element; `None` for Parquet rows, archive
+/// samples, and gathered or split rows, whose raw export is their value serialized). A Parquet
+/// file that cannot be read gives one error row.
+pub fn read_file(bytes: &[u8]) -> Vec<(Option<Vec<u8>>, RowResult)> {
+    let whole = |value, line_no| DecodedRow {
+        value,
+        line_no,
+        byte_offset: 0,
+        byte_len: 0,
+        diagnostics: Vec::new(),
+    };
+    match FileKind::sniff(bytes) {
+        FileKind::Parquet => {
+            match crate::domain::parquet::decode_file(bytes::Bytes::copy_from_slice(bytes)) {
+                Ok(values) => values
+                    .into_iter()
+                    .enumerate()
+                    .map(|(idx, value)| (None, Ok(whole(value, idx as u64 + 1))))
+                    .collect(),
+                Err(error) => vec![(
+                    None,
+                    Err(crate::domain::stream::LineError {
+                        line_no: 0,
+                        byte_offset: 0,
+                        message: format!("not a readable Parquet file: {error}"),
+                    }),
+                )],
+            }
+        }
+        FileKind::Zip => {
+            crate::domain::archive::read_archive(bytes).into_iter().map(|row| (None, row)).collect()
+        }
+        FileKind::Json => gather_document(bytes),
+    }
+}

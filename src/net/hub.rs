@@ -21,7 +21,7 @@ use serde_json::Value;
 use wasm_bindgen::JsCast;
 
 use super::{js_message, AbortHandle};
-use crate::domain::document::Gatherer;
+use crate::domain::document::{read_file, FileKind, Gatherer};
 use crate::domain::hub::{
     choose_source, forced_source, parse_json, Endpoints, ErrorResponse, HubDatasetInfo, HubError,
     HubErrorKind, InfoResponse, ParquetFile, ParquetFilesResponse, RetryPolicy, RowsPage,
@@ -527,13 +527,24 @@ impl SplitReader<'_> {
 
     /// Streams one JSONL file; after a cut connection or a retryable error, asks again from the
     /// last complete line with a range request.
+    ///
+    /// The file's kind is told from its start (up to its first line): JSONL is decoded as it
+    /// arrives; anything else (a pretty-printed JSON document, one line holding an array of
+    /// rows, a Parquet file, a zip archive of samples, as a `?file=` URL may name) is held
+    /// whole and read by the core's [`read_file`] once complete.
     async fn jsonl_file(&mut self, url: &str) -> Result<(), HubError> {
         let mut decoder = JsonlDecoder::new();
         // One trajectory per run of event lines (a Claude Code session file opened by URL).
         let mut gatherer = Gatherer::new();
+        // The file's first bytes while its kind is not known, then all of it if not JSONL.
+        let mut held = Some(Vec::new());
+        let mut streams_lines = false;
         let mut failures = 0;
         loop {
-            let offset = decoder.resume_offset();
+            let offset = match &held {
+                Some(bytes) if !streams_lines => bytes.len() as u64,
+                _ => decoder.resume_offset(),
+            };
             let range = (offset > 0).then(|| format!("bytes={offset}-"));
             let fetched = self.get(url, range.as_deref()).await?;
             // A server that ignores the range sends the file from its start: skip what we have.
@@ -564,6 +575,22 @@ impl SplitReader<'_> {
                     skip -= n as u64;
                 }
                 self.progress.bytes += bytes.len() as u64;
+                let probed;
+                if let Some(start) = held.as_mut().filter(|_| !streams_lines) {
+                    start.extend_from_slice(bytes);
+                    match kind_from_start(start) {
+                        None | Some(false) => {
+                            // Not known yet, or held whole until the end.
+                            self.deliver(SplitBatch::default());
+                            continue;
+                        }
+                        Some(true) => {
+                            streams_lines = true;
+                            probed = held.take().unwrap_or_default();
+                            bytes = &probed;
+                        }
+                    }
+                }
                 let mut batch = SplitBatch::default();
                 let mut results = Vec::new();
                 let keep_raw = self.keep_raw;
@@ -592,6 +619,14 @@ impl SplitReader<'_> {
             }
         }
         let mut batch = SplitBatch::default();
+        if let Some(whole) = held {
+            // Never found to be JSONL: read whole by the core.
+            for (raw, result) in read_file(&whole) {
+                self.add(&mut batch, raw.as_deref(), result);
+            }
+            self.deliver(batch);
+            return Ok(());
+        }
         let mut results = Vec::new();
         let keep_raw = self.keep_raw;
         decoder.finish_with_bytes(|raw, result| {
@@ -832,4 +867,18 @@ pub async fn sleep_ms(ms: u64) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Whether a file whose first bytes are `start` is JSONL, to be decoded as it arrives
+/// (`Some(true)`), or is read whole (`Some(false)`: Parquet, a zip archive, a JSON document
+/// that is not one row per line); `None` while its first line is not complete.
+fn kind_from_start(start: &[u8]) -> Option<bool> {
+    if start.len() >= 4 && FileKind::sniff(start) != FileKind::Json {
+        return Some(false);
+    }
+    let content = start.iter().position(|b| !b.is_ascii_whitespace())?;
+    let line_end = content + memchr::memchr(b'\n', &start[content..])?;
+    // Something after the first line must be there, so that "the only line" is not guessed.
+    start[line_end..].iter().any(|b| !b.is_ascii_whitespace()).then_some(())?;
+    Some(crate::domain::stream::reads_as_lines(start))
 }

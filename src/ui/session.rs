@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::domain::aggregate::DatasetSummary;
+use crate::domain::document::{read_file, FileKind, Gatherer};
 use crate::domain::export::{
     raw_line, sft_record, text_record, ExportCounts, ExportFormat, ExportSource, Manifest,
     SftOptions,
@@ -20,11 +21,6 @@ use crate::domain::filter::{language_of, FilterSet, Selector, Verdict};
 use crate::domain::hub::{push_down, HubError, RowsQuery, SplitRef, SplitSource};
 use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
-use crate::domain::parquet;
-use serde_json::Value;
-
-use crate::domain::archive;
-use crate::domain::document::{gather_document, FileKind, Gatherer};
 use crate::domain::stream::{DecodedRow, DocumentDecoder, RowResult};
 use crate::domain::template::{ChatTemplate, RenderOptions};
 use crate::domain::trajectory::{Origin, Trajectory};
@@ -813,48 +809,25 @@ pub fn split_origin(split: &SplitRef) -> Origin {
     }
 }
 
-/// Rows of a local file, one per trajectory: parquet, a zip archive of samples (told from
-/// their first bytes, [`FileKind::sniff`]) or JSONL / JSON documents (through
-/// [`gather_document`]: a run of event lines is one trajectory, an eval log's samples are one
-/// each); each with its source bytes for raw export (the JSONL line, or the row serialized).
+/// Rows of a local file, one per trajectory, read by the core whatever its kind
+/// ([`read_file`]: Parquet, a zip archive of samples, JSONL / JSON with event lines gathered
+/// and eval logs split); each with its source bytes for raw export (the JSONL line, or the
+/// row serialized). Rows of Parquet files and archives have no line or byte offset.
 fn local_rows(name: &str, data: &[u8]) -> Vec<(Vec<u8>, Result<Trajectory, String>)> {
     let origin = Origin::File { path: name.to_owned() };
-    let whole_rows = |values: Vec<Value>| -> Vec<(Vec<u8>, Result<Trajectory, String>)> {
-        values
-            .into_iter()
-            .enumerate()
-            .map(|(idx, value)| {
-                let raw = serde_json::to_vec(&value).unwrap_or_default();
-                let row = DecodedRow {
-                    value,
-                    line_no: 0,
-                    byte_offset: 0,
-                    byte_len: 0,
-                    diagnostics: Vec::new(),
-                };
-                let mut trajectory = normalize_decoded(row, origin.clone(), idx as u64);
-                trajectory.source.line_no = None;
-                trajectory.source.byte_offset = None;
-                (raw, Ok(trajectory))
-            })
-            .collect()
-    };
-    let rows = match FileKind::sniff(data) {
-        FileKind::Parquet => {
-            return match parquet::decode_file(bytes::Bytes::copy_from_slice(data)) {
-                Ok(values) => whole_rows(values),
-                Err(error) => vec![(Vec::new(), Err(error.to_string()))],
-            };
-        }
-        FileKind::Zip => archive::read_archive(data).into_iter().map(|row| (None, row)).collect(),
-        FileKind::Json => gather_document(data),
-    };
-    rows.into_iter()
+    let has_lines = FileKind::sniff(data) == FileKind::Json;
+    read_file(data)
+        .into_iter()
         .enumerate()
         .map(|(idx, (source, result))| match result {
             Ok(row) => {
                 let raw = raw_line(source.as_deref().unwrap_or_default(), &row.value);
-                (raw, Ok(normalize_decoded(row, origin.clone(), idx as u64)))
+                let mut trajectory = normalize_decoded(row, origin.clone(), idx as u64);
+                if !has_lines {
+                    trajectory.source.line_no = None;
+                    trajectory.source.byte_offset = None;
+                }
+                (raw, Ok(trajectory))
             }
             Err(error) => (Vec::new(), Err(error.to_string())),
         })
