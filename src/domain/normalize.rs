@@ -103,6 +103,8 @@ pub(crate) struct DocumentSplitter {
 
 /// Object adapters, tried in order before the generic message columns.
 const OBJECT_ADAPTERS: &[ObjectAdapter] = &[
+    // Before `swe_agent`: an OpenHands `{"trajectory": [events]}` is not a `.traj`.
+    openhands_output::OUTPUT,
     swe_agent::TRAJ,
     mini_swe_agent::TRAJECTORY,
     inspect::SAMPLE,
@@ -111,7 +113,6 @@ const OBJECT_ADAPTERS: &[ObjectAdapter] = &[
     moatless::TRAJECTORY,
     auto_code_rover::CONVERSATION,
     openhands_sdk::LLM_CALL,
-    openhands_output::OUTPUT,
 ];
 
 /// Array adapters, tried in order before a list is read as chat messages.

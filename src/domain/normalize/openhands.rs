@@ -95,20 +95,32 @@ const BOOKKEEPING_ARGS: [&str; 7] = [
     "keep_prompt",
 ];
 
-/// Whether a list is an OpenHands event log: its first four items are events (objects with a
-/// string `action` or `observation` and no `role`) or non-empty `[action, observation]` pairs.
+/// Whether a list is an OpenHands event log: among its first four items, at least one is an
+/// event (an object with a string `action` or a string `observation`, not both, and no `role`:
+/// a SWE-agent step has both) or a non-empty `[action, observation]` pair of events, and the
+/// others are events, pairs or junk the reader reports (numbers, strings, null, `[]`, an object
+/// whose `action` is not a string), not objects or lists of another shape.
 pub(super) fn is_event_log(items: &[Value]) -> bool {
     let is_event = |v: &Value| {
         v.get("role").is_none()
             && (v.get("action").is_some_and(Value::is_string)
-                || v.get("observation").is_some_and(Value::is_string))
+                != v.get("observation").is_some_and(Value::is_string))
     };
-    !items.is_empty()
-        && items.iter().take(4).all(|item| match item {
-            Value::Array(pair) => !pair.is_empty() && pair.iter().all(is_event),
-            Value::Object(_) => is_event(item),
-            _ => false,
-        })
+    let mut any_event = false;
+    for item in items.iter().take(4) {
+        match item {
+            Value::Array(pair) if pair.is_empty() => {}
+            Value::Array(pair) if pair.iter().all(is_event) => any_event = true,
+            Value::Object(_) if is_event(item) => any_event = true,
+            // A broken event (`"action": 5`), reported by the reader.
+            Value::Object(map)
+                if map.get("role").is_none()
+                    && map.contains_key("action") != map.contains_key("observation") => {}
+            Value::Array(_) | Value::Object(_) => return false,
+            _ => {}
+        }
+    }
+    any_event
 }
 
 /// Token usage, cost and model found on the events of one log.

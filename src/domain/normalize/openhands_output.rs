@@ -33,29 +33,43 @@ use crate::domain::trajectory::{Format, Trajectory};
 pub(super) const OUTPUT: ObjectAdapter =
     ObjectAdapter { format: Format::OpenHandsEvents, misfit, read: read_output };
 
-/// `None` when the row has a `history` list of OpenHands events (or an empty `history` beside
-/// the evaluation's `test_result` or the resolver's `issue`: a run that failed before its first
-/// event).
-fn misfit(map: &Map<String, Value>) -> Option<String> {
-    match map.get("history") {
-        Some(Value::Array(items)) if openhands::is_event_log(items) => None,
-        Some(Value::Array(items))
-            if items.is_empty()
-                && (map.contains_key("test_result") || map.contains_key("issue")) =>
-        {
-            None
+/// The members that may hold a run's event log: `history` (evaluation and resolver rows) and
+/// `trajectory` (the server's `/trajectory` answer, `{"trajectory": [...]}`).
+const LOG_KEYS: [&str; 2] = ["history", "trajectory"];
+
+/// The member holding the event log: the first of [`LOG_KEYS`] that is an OpenHands event
+/// list, or an empty `history` beside the evaluation's `test_result` or the resolver's `issue`
+/// (a run that failed before its first event).
+fn log_key(map: &Map<String, Value>) -> Option<&'static str> {
+    LOG_KEYS.into_iter().find(|key| match map.get(*key) {
+        Some(Value::Array(items)) if openhands::is_event_log(items) => true,
+        Some(Value::Array(items)) => {
+            *key == "history"
+                && items.is_empty()
+                && (map.contains_key("test_result") || map.contains_key("issue"))
         }
-        Some(Value::Array(_)) => Some("`history` is not a list of OpenHands events".into()),
-        _ => Some("no `history` list of OpenHands events".into()),
+        _ => false,
+    })
+}
+
+/// `None` when the row holds an OpenHands event log (see [`log_key`]).
+fn misfit(map: &Map<String, Value>) -> Option<String> {
+    if log_key(map).is_some() {
+        return None;
     }
+    Some(match map.get("history") {
+        Some(Value::Array(_)) => "`history` is not a list of OpenHands events".into(),
+        _ => "no `history` list of OpenHands events".into(),
+    })
 }
 
 /// Reads an output row: the history into messages, the rest into the fields `fields` reads
 /// (patches, outcome, model, usage), leaving what stays metadata in `map`.
 fn read_output(map: &mut Map<String, Value>, trajectory: &mut Trajectory) {
     trajectory.format = Format::OpenHandsEvents;
-    let history_path = Loc::Root.key("history");
-    let usage = match map.remove("history") {
+    let key = log_key(map).unwrap_or("history");
+    let history_path = Loc::Root.key(key);
+    let usage = match map.remove(key) {
         Some(Value::Array(items)) if !items.is_empty() => {
             openhands::read_events(items, &history_path, trajectory)
         }
@@ -63,7 +77,7 @@ fn read_output(map: &mut Map<String, Value>, trajectory: &mut Trajectory) {
             trajectory.diagnostics.push(Diagnostic::error(
                 "no_messages",
                 history_path.to_string(),
-                "the `history` list is empty: the run recorded no events",
+                format!("the `{key}` list is empty: the run recorded no events"),
             ));
             openhands::EventUsage::default()
         }
