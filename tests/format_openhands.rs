@@ -102,10 +102,7 @@ fn ui_export_with_tool_calls_links_every_observation() {
     let t = only("ui_export_wrong_initial_state.json");
     assert_eq!(t.format, Format::OpenHandsEvents);
     assert_eq!(roles(&t), [0, 1, 4, 3]);
-    assert_eq!(
-        calls(&t),
-        names(&[("execute_bash", 1), ("finish", 1), ("str_replace_editor", 2)])
-    );
+    assert_eq!(calls(&t), names(&[("execute_bash", 1), ("finish", 1), ("str_replace_editor", 2)]));
     let metrics = TrajectoryMetrics::of(&t);
     assert_eq!(metrics.n_tool_results, 3);
     assert_eq!(unlinked_results(&t), 0);
@@ -178,7 +175,12 @@ fn resolver_row_of_old_flattened_events() {
 }
 
 /// A model response as OpenHands keeps it in `tool_call_metadata.model_response`.
-fn response(id: &str, content: Option<&str>, calls: &[(&str, &str, Value)], usage: (u64, u64)) -> Value {
+fn response(
+    id: &str,
+    content: Option<&str>,
+    calls: &[(&str, &str, Value)],
+    usage: (u64, u64),
+) -> Value {
     let tool_calls: Vec<Value> = calls
         .iter()
         .map(|(call_id, name, args)| {
@@ -200,7 +202,12 @@ fn metadata(name: &str, call_id: &str, response: &Value) -> Value {
 /// A SWE-bench evaluation row of a current OpenHands V0 (system prompt with tools, function
 /// calls, a parallel batch, `think`, `llm_metrics`, `metrics`, the evaluation's report).
 fn swe_bench_row() -> Value {
-    let mut r1 = response("r1", Some("Let me look."), &[("c1", "execute_bash", json!({"command": "ls"}))], (100, 10));
+    let mut r1 = response(
+        "r1",
+        Some("Let me look."),
+        &[("c1", "execute_bash", json!({"command": "ls"}))],
+        (100, 10),
+    );
     r1["choices"][0]["message"]["reasoning_content"] = json!("The repo layout first.");
     let batch = response(
         "r2",
@@ -211,8 +218,14 @@ fn swe_bench_row() -> Value {
         ],
         (200, 20),
     );
-    let r3 = response("r3", None, &[("c4", "think", json!({"thought": "The bug is in a.py."}))], (300, 30));
-    let r4 = response("r4", Some("Done."), &[("c5", "finish", json!({"message": "Fixed."}))], (400, 40));
+    let r3 = response(
+        "r3",
+        None,
+        &[("c4", "think", json!({"thought": "The bug is in a.py."}))],
+        (300, 30),
+    );
+    let r4 =
+        response("r4", Some("Done."), &[("c5", "finish", json!({"message": "Fixed."}))], (400, 40));
     let running = |cost: f64| json!({"accumulated_cost": cost, "accumulated_token_usage": {"prompt_tokens": 1, "completion_tokens": 1}});
     json!({
         "instance_id": "astropy__astropy-12907",
@@ -268,7 +281,10 @@ fn swe_bench_row() -> Value {
 fn swe_bench_evaluation_row() {
     let t = row(swe_bench_row());
     assert_eq!(t.format, Format::OpenHandsEvents);
-    assert_eq!(t.tools.iter().map(|tool| tool.name.as_str()).collect::<Vec<_>>(), ["execute_bash", "str_replace_editor"]);
+    assert_eq!(
+        t.tools.iter().map(|tool| tool.name.as_str()).collect::<Vec<_>>(),
+        ["execute_bash", "str_replace_editor"]
+    );
     // system, user, 4 assistant steps (the batch is one), 5 results (the finish has none).
     assert_eq!(roles(&t), [1, 1, 4, 4]);
     // Each call once, although every action of the batch repeats both calls.
@@ -278,9 +294,16 @@ fn swe_bench_evaluation_row() {
     );
     let batch = &t.messages[4];
     assert_eq!(batch.content, "Two things at once.");
-    assert_eq!(batch.tool_calls.iter().map(|c| c.id.as_deref().unwrap_or("")).collect::<Vec<_>>(), ["c2", "c3"]);
+    assert_eq!(
+        batch.tool_calls.iter().map(|c| c.id.as_deref().unwrap_or("")).collect::<Vec<_>>(),
+        ["c2", "c3"]
+    );
     assert_eq!(unlinked_results(&t), 0);
-    assert_eq!(batch.tool_calls[1].result_idx, Some(6), "the error answers the call its cause names");
+    assert_eq!(
+        batch.tool_calls[1].result_idx,
+        Some(6),
+        "the error answers the call its cause names"
+    );
     assert_eq!(t.messages[6].content, "the command timed out");
     // Reasoning: the response's `reasoning_content`, and the think tool's thought.
     assert_eq!(t.messages[2].reasoning.as_deref(), Some("The repo layout first."));
@@ -382,7 +405,8 @@ fn server_trajectory_answer_is_not_a_swe_agent_traj() {
     assert_eq!(t.format, Format::OpenHandsEvents);
     assert_eq!(roles(&t), [1, 1, 4, 4]);
     // SWE-agent steps (action and observation in one object) are not OpenHands events.
-    let steps = json!([{"action": "ls", "observation": "a.py", "response": "ls", "thought": "look"}]);
+    let steps =
+        json!([{"action": "ls", "observation": "a.py", "response": "ls", "thought": "look"}]);
     assert_ne!(row(steps.clone()).format, Format::OpenHandsEvents);
     assert_eq!(row(json!({"trajectory": steps})).format, Format::SweAgentTraj);
 }

@@ -264,8 +264,11 @@ fn response_reasoning(message: &Value) -> Option<String> {
         return Some(text.to_owned());
     }
     let blocks = message.get("thinking_blocks")?.as_array()?;
-    let text: Vec<&str> =
-        blocks.iter().filter_map(|b| json::str_field(b, "thinking")).filter(|t| !t.is_empty()).collect();
+    let text: Vec<&str> = blocks
+        .iter()
+        .filter_map(|b| json::str_field(b, "thinking"))
+        .filter(|t| !t.is_empty())
+        .collect();
     (!text.is_empty()).then(|| text.join("\n\n"))
 }
 
@@ -313,7 +316,8 @@ impl Reader<'_> {
             self.usage.add_metrics(&metrics);
         }
         let response = meta.get("model_response").filter(|r| r.is_object());
-        let response_id = response.and_then(|r| json::str_field(r, "id")).filter(|id| !id.is_empty());
+        let response_id =
+            response.and_then(|r| json::str_field(r, "id")).filter(|id| !id.is_empty());
         if let (Some(id), Some(response)) = (response_id, response) {
             if self.seen_responses.insert(id.to_owned()) {
                 self.usage.add_response(response);
@@ -381,9 +385,11 @@ impl Reader<'_> {
                 let args_path = path.key("args");
                 let content_path = args_path.key("content");
                 let text = match args.remove("content") {
-                    Some(value @ (Value::String(_) | Value::Array(_))) => {
-                        chat::content_to_text(value, &content_path, &mut self.trajectory.diagnostics)
-                    }
+                    Some(value @ (Value::String(_) | Value::Array(_))) => chat::content_to_text(
+                        value,
+                        &content_path,
+                        &mut self.trajectory.diagnostics,
+                    ),
                     _ => event_text(&mut event),
                 };
                 let role = if source == "agent" { Role::Assistant } else { Role::User };
@@ -513,11 +519,9 @@ impl Reader<'_> {
             return;
         }
         let content = match event.remove("content") {
-            Some(value @ (Value::String(_) | Value::Array(_))) => chat::content_to_text(
-                value,
-                &path.key("content"),
-                &mut self.trajectory.diagnostics,
-            ),
+            Some(value @ (Value::String(_) | Value::Array(_))) => {
+                chat::content_to_text(value, &path.key("content"), &mut self.trajectory.diagnostics)
+            }
             _ => event.remove("message").and_then(json::into_string).unwrap_or_default(),
         };
         let cause = event.get("cause").and_then(id_key);

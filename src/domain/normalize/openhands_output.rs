@@ -120,9 +120,10 @@ fn read_output(map: &mut Map<String, Value>, trajectory: &mut Trajectory) {
     read_instance(map);
     read_issue(map);
     // A benchmark's own verdict (Gorilla's `correct`), when no report says.
-    let has_outcome = ["resolved", "success"].iter().any(|k| map.get(*k).is_some_and(|v| !v.is_null()))
-        || json::get(map, &["test_result", "report", "resolved"]).is_some_and(|v| !v.is_null())
-        || json::get(map, &["report", "resolved"]).is_some_and(|v| !v.is_null());
+    let has_outcome =
+        ["resolved", "success"].iter().any(|k| map.get(*k).is_some_and(|v| !v.is_null()))
+            || json::get(map, &["test_result", "report", "resolved"]).is_some_and(|v| !v.is_null())
+            || json::get(map, &["report", "resolved"]).is_some_and(|v| !v.is_null());
     if !has_outcome {
         if let Some(correct @ Value::Bool(_)) = map.get("correct").cloned() {
             map.insert("resolved".to_owned(), correct);
@@ -220,9 +221,7 @@ fn read_instance(map: &mut Map<String, Value>) {
 /// row has none.
 fn read_issue(map: &mut Map<String, Value>) {
     let Some(Value::Object(issue)) = map.get("issue") else { return };
-    let (Some(owner), Some(name)) =
-        (string_of(issue, "owner"), string_of(issue, "repo"))
-    else {
+    let (Some(owner), Some(name)) = (string_of(issue, "owner"), string_of(issue, "repo")) else {
         return;
     };
     let repo = format!("{owner}/{name}");
