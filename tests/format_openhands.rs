@@ -262,8 +262,10 @@ fn swe_bench_row() -> Value {
              "args": {"thought": "The bug is in a.py."}},
             {"id": 10, "source": "agent", "observation": "think", "cause": 9, "content": "Your thought has been logged.",
              "tool_call_metadata": metadata("think", "c4", &r3)},
-            {"id": 11, "source": "environment", "observation": "agent_state_changed", "content": "", "extras": {"agent_state": "running"}},
-            {"id": 12, "source": "agent", "action": "finish", "tool_call_metadata": metadata("finish", "c5", &r4),
+            {"id": 11, "source": "agent", "action": "condensation",
+             "args": {"forgotten_event_ids": [3, 4], "summary": null}},
+            {"id": 12, "source": "environment", "observation": "agent_state_changed", "content": "", "extras": {"agent_state": "running"}},
+            {"id": 13, "source": "agent", "action": "finish", "tool_call_metadata": metadata("finish", "c5", &r4),
              "llm_metrics": running(0.05), "args": {"final_thought": "Fixed.", "outputs": {}, "thought": "Done."}},
         ],
         "metrics": {"accumulated_cost": 0.42,
@@ -335,6 +337,8 @@ fn swe_bench_evaluation_row() {
 #[test]
 fn bare_event_list_takes_cost_from_the_last_llm_metrics() {
     let Value::Array(history) = swe_bench_row()["history"].take() else { panic!("a list") };
+    // A list that starts with the system prompt is one trajectory, not rows.
+    assert!(is_one_trajectory(&history[..4]));
     let t = row(Value::Array(history));
     assert_eq!(t.format, Format::OpenHandsEvents);
     assert_eq!(meta(&t, "cost_usd"), &json!(0.05));

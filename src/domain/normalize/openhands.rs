@@ -62,8 +62,9 @@ pub(super) const EVENTS: ArrayAdapter = ArrayAdapter {
     },
 };
 
-/// Actions that carry no conversation.
-const SKIPPED_ACTIONS: [&str; 3] = ["null", "change_agent_state", "recall"];
+/// Actions that carry no conversation (`condensation`: the memory condenser's note of the
+/// events it forgot, not an action of the agent's model).
+const SKIPPED_ACTIONS: [&str; 4] = ["null", "change_agent_state", "recall", "condensation"];
 
 /// Observations that carry no conversation.
 const SKIPPED_OBSERVATIONS: [&str; 3] = ["null", "agent_state_changed", "recall"];
@@ -99,7 +100,8 @@ const BOOKKEEPING_ARGS: [&str; 7] = [
 /// event (an object with a string `action` or a string `observation`, not both, and no `role`:
 /// a SWE-agent step has both) or a non-empty `[action, observation]` pair of events, and the
 /// others are events, pairs or junk the reader reports (numbers, strings, null, `[]`, an object
-/// whose `action` is not a string), not objects or lists of another shape.
+/// whose `action` is not a string), not objects or lists of another shape (an OpenHands SDK
+/// event has a `kind`).
 pub(super) fn is_event_log(items: &[Value]) -> bool {
     let is_event = |v: &Value| {
         v.get("role").is_none()
@@ -115,6 +117,7 @@ pub(super) fn is_event_log(items: &[Value]) -> bool {
             // A broken event (`"action": 5`), reported by the reader.
             Value::Object(map)
                 if map.get("role").is_none()
+                    && map.get("kind").is_none()
                     && map.contains_key("action") != map.contains_key("observation") => {}
             Value::Array(_) | Value::Object(_) => return false,
             _ => {}
