@@ -10,7 +10,8 @@
 //!   its shapes, `reasoning_content` and `<think>` blocks, OpenAI `tool_calls`;
 //! - `text_calls`: tool calls written in message text (XML `<function=...>`, fenced bash blocks);
 //! - `swe_agent`: SWE-agent `.traj` objects;
-//! - `openhands`: raw OpenHands event logs;
+//! - `openhands`: OpenHands (V0) event logs (the UI's download, a run's `history`);
+//! - `openhands_output`: OpenHands evaluation and resolver `output.jsonl` rows;
 //! - `fields`: identifiers, outcome, exit status, patches, tools and metadata of object rows;
 //! - `link`: tool results linked to their calls;
 //! - one module per harness log format (`openhands_sdk`, `mini_swe_agent`, `inspect`, `atif`,
@@ -39,6 +40,7 @@ mod link;
 mod mini_swe_agent;
 mod moatless;
 mod openhands;
+mod openhands_output;
 mod openhands_sdk;
 mod swe_agent;
 mod tau_bench;
@@ -101,6 +103,8 @@ pub(crate) struct DocumentSplitter {
 
 /// Object adapters, tried in order before the generic message columns.
 const OBJECT_ADAPTERS: &[ObjectAdapter] = &[
+    // Before `swe_agent`: an OpenHands `{"trajectory": [events]}` is not a `.traj`.
+    openhands_output::OUTPUT,
     swe_agent::TRAJ,
     mini_swe_agent::TRAJECTORY,
     inspect::SAMPLE,

@@ -31,12 +31,14 @@ pub(crate) const FINAL_PATCH_FIELDS: [&[&str]; 10] = [
 ];
 
 /// Where the gold (reference) patch may be, in order of preference.
-pub(crate) const REFERENCE_PATCH_FIELDS: [&[&str]; 5] = [
+pub(crate) const REFERENCE_PATCH_FIELDS: [&[&str]; 6] = [
     &["metadata", "reference_patch", "patch"],
     &["metadata", "reference_patch"],
     &["reference_patch", "patch"],
     &["reference_patch"],
     &["gold_patch"],
+    // The SWE-bench task record an OpenHands evaluation row keeps.
+    &["instance", "patch"],
 ];
 
 /// Where an outcome label may be, in order of preference.
