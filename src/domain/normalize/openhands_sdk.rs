@@ -373,7 +373,9 @@ impl EventReader<'_> {
                 text = join_blocks(text, piece);
             }
         }
-        self.trajectory.messages.push(Message::new(Role::System, text));
+        if !text.is_empty() {
+            self.trajectory.messages.push(Message::new(Role::System, text));
+        }
         if let Some(tools) = event.remove("tools") {
             let specs = read_tool_specs(tools, &path.key("tools"), self.diagnostics());
             for spec in specs {
@@ -903,7 +905,9 @@ fn read_llm_call(map: &mut Map<String, Value>, trajectory: &mut Trajectory) {
     let n_request = trajectory.messages.len();
     if let Some(Value::Object(mut response)) = map.remove("response") {
         read_response(&mut response, trajectory);
-        for (from, to) in [("model", "model"), ("id", "response_id")] {
+        for (from, to) in
+            [("model", "model"), ("id", "response_id"), ("finish_reason", "finish_reason")]
+        {
             if let Some(Value::String(value)) = response.remove(from) {
                 map.entry(to).or_insert(Value::String(value));
             }
@@ -934,7 +938,7 @@ fn read_llm_call(map: &mut Map<String, Value>, trajectory: &mut Trajectory) {
 }
 
 /// Appends a response's assistant message: `choices[0].message` (chat completions) or the
-/// `output` items (Responses API). Sets the `finish_reason` metadata.
+/// `output` items (Responses API). The first choice's `finish_reason` is put in `response`.
 fn read_response(response: &mut Map<String, Value>, trajectory: &mut Trajectory) {
     let path = Loc::Root.key("response");
     if let Some(Value::Array(output)) = response.remove("output") {
@@ -958,7 +962,7 @@ fn read_response(response: &mut Map<String, Value>, trajectory: &mut Trajectory)
     let choice_path = choices_path.index(0);
     let Some(Value::Object(mut choice)) = choices.into_iter().next() else { return };
     if let Some(reason) = choice.remove("finish_reason").filter(Value::is_string) {
-        trajectory.metadata.insert("finish_reason".to_owned(), reason);
+        response.insert("finish_reason".to_owned(), reason);
     }
     match choice.remove("message") {
         Some(Value::Object(mut message)) => {
@@ -1051,7 +1055,7 @@ fn read_response_items(items: Vec<Value>, path: &Loc<'_>, trajectory: &mut Traje
                 match chat::read_tool_call(Value::Object(item), &item_path) {
                     Ok(call) => {
                         let messages = &mut trajectory.messages;
-                        if !messages.last().is_some_and(|last| last.role == Role::Assistant) {
+                        if messages.last().is_none_or(|last| last.role != Role::Assistant) {
                             messages.push(Message::new(Role::Assistant, String::new()));
                         }
                         if let Some(message) = messages.last_mut() {
