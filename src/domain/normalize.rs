@@ -113,11 +113,18 @@ const OBJECT_ADAPTERS: &[ObjectAdapter] = &[
     moatless::TRAJECTORY,
     auto_code_rover::CONVERSATION,
     openhands_sdk::LLM_CALL,
+    openhands_sdk::CONVERSATION,
 ];
 
 /// Array adapters, tried in order before a list is read as chat messages.
-const ARRAY_ADAPTERS: &[ArrayAdapter] =
-    &[openhands::EVENTS, openhands_sdk::EVENTS, claude_code::EVENTS, codex::ITEMS];
+const ARRAY_ADAPTERS: &[ArrayAdapter] = &[
+    // Before the raw OpenHands events: SDK `ActionEvent`s and `ObservationEvent`s also have
+    // `action` and `observation` members.
+    openhands_sdk::EVENTS,
+    openhands::EVENTS,
+    claude_code::EVENTS,
+    codex::ITEMS,
+];
 
 /// Line-event formats, tried in order on each decoded line by `domain::document`.
 pub(crate) const LINE_EVENTS: &[LineEvents] =
