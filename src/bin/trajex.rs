@@ -35,7 +35,7 @@ use trajex::domain::stream::{
 };
 use trajex::domain::template::{ChatTemplate, RenderOptions};
 use trajex::domain::trajectory::Origin;
-use trajex::domain::TrajectoryMetrics;
+use trajex::domain::{Severity, TrajectoryMetrics};
 
 const USAGE: &str = "\
 usage: trajex inspect FILE...
@@ -245,7 +245,8 @@ fn inspect(paths: &[String]) -> Result<(), Failure> {
                     normalize_decoded(row, Origin::File { path: path.into() }, row_idx);
                 let metrics = TrajectoryMetrics::of(&trajectory);
                 n_trajectories += 1;
-                n_with_diagnostics += u64::from(!trajectory.diagnostics.is_empty());
+                n_with_diagnostics +=
+                    u64::from(trajectory.diagnostics.iter().any(|d| d.severity > Severity::Info));
                 serde_json::to_writer(&mut out, &InspectRecord::new(&trajectory, &metrics))?;
             }
             Err(error) => {
@@ -259,7 +260,7 @@ fn inspect(paths: &[String]) -> Result<(), Failure> {
     let flushed = out.flush();
     eprintln!(
         "trajex: {n_rows} rows, {n_trajectories} trajectories, {n_errors} line errors, \
-         {n_with_diagnostics} trajectories with diagnostics"
+         {n_with_diagnostics} trajectories with warnings or errors"
     );
     if let Err(err) = flushed {
         eprintln!("trajex: writing output: {err}");
