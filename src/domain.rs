@@ -7,6 +7,7 @@
 //! `tests/architecture.rs` enforces this.
 
 pub mod aggregate;
+pub mod archive;
 pub mod chart;
 pub mod diagnostic;
 pub mod document;
