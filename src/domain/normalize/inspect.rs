@@ -154,11 +154,14 @@ fn sample_misfit(map: &Map<String, Value>) -> Option<String> {
         return None;
     }
     if is_log(map) {
-        return Some(if map.get("samples").is_some_and(Value::is_array) {
+        let has_samples =
+            matches!(map.get("samples"), Some(Value::Array(samples)) if !samples.is_empty());
+        return Some(if has_samples {
             "an Inspect eval log whose samples are read one by one when the file is read as a document"
                 .into()
         } else {
-            "an Inspect eval log without samples (a header only: no `samples` list)".into()
+            "an Inspect eval log without samples (a header only: `samples` is missing or empty)"
+                .into()
         });
     }
     Some(
