@@ -611,6 +611,20 @@ fn score_values_errors_and_limits() {
         json!({"limit": {"type": "message", "limit": 30}}),
     ));
     assert_eq!(t.exit_status.as_deref(), Some("message_limit"));
+
+    // A sample whose own metadata has a `target` keeps both.
+    let t = read(sample(
+        json!([{"role": "user", "content": "x"}]),
+        json!({"target": "B", "metadata": {"target": "meta"}}),
+    ));
+    assert_eq!((meta(&t, "target"), meta(&t, "sample_target")), (&json!("meta"), &json!("B")));
+    assert_eq!(t.outcome, Outcome::Unknown);
+    let t = read(sample(json!([{"role": "user", "content": "x"}]), json!({"target": "true"})));
+    assert_eq!(
+        (t.outcome, meta(&t, "target")),
+        (Outcome::Unknown, &json!("true")),
+        "a target is no outcome"
+    );
 }
 
 #[test]
@@ -699,4 +713,40 @@ fn junk_shapes_give_diagnostics_not_panics() {
     assert_eq!(trajectories.len(), 2);
     assert!(trajectories[0].diagnostics.iter().any(|d| d.code == "not_a_row"));
     assert_eq!(trajectories[1].format, Format::InspectEval);
+}
+
+#[test]
+fn zstd_entries_and_the_eval2_layout_are_named_not_misread() {
+    // A stored archive whose sample entry is then marked zstd (method 93) in both headers.
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    zip.start_file("samples/1_epoch_1.json", options).unwrap();
+    zip.write_all(b"{}").unwrap();
+    let mut bytes = zip.finish().unwrap().into_inner();
+    for (signature, at) in [(&b"PK\x03\x04"[..], 8), (&b"PK\x01\x02"[..], 10)] {
+        let start = bytes.windows(4).position(|w| w == signature).unwrap();
+        bytes[start + at..start + at + 2].copy_from_slice(&93u16.to_le_bytes());
+    }
+    let rows = read_archive(&bytes);
+    assert_eq!(rows.len(), 1);
+    let error = rows[0].as_ref().unwrap_err();
+    assert!(
+        error.message.contains("`samples/1_epoch_1.json`") && error.message.contains("zstd"),
+        "{}",
+        error.message
+    );
+
+    // `.eval2`: samples are folders of chunks; none of their entries is read as a sample.
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for name in
+        ["header.json", "samples/1_epoch_1/sample.json", "samples/1_epoch_1/messages/0.json"]
+    {
+        zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(b"{}").unwrap();
+    }
+    let rows = read_archive(&zip.finish().unwrap().into_inner());
+    assert_eq!(rows.len(), 1);
+    let error = rows[0].as_ref().unwrap_err();
+    assert!(error.message.contains(".eval2"), "{}", error.message);
 }

@@ -11,6 +11,12 @@
 //!   `reductions.json`: scores reduced over epochs. Neither is read here: the samples hold
 //!   what they summarize.
 //!
+//! Entries are deflated (level 5), or zstd-compressed when `INSPECT_USE_ZSTD` is set (Inspect's
+//! `zipfile_compress_kwargs`): zstd entries are not decompressed here (the zip reader is built
+//! with pure-Rust deflate only) and give an error row saying so. The experimental `.eval2`
+//! layout (`_recorders/eval2/format.py`: each sample a folder of a `sample.json` shell and
+//! chunk entries) is told apart and not read.
+//!
 //! [`read_archive`] hands on one row per sample entry, in the archive's order, each carrying the
 //! header's context the way a split `.json` log's samples do (see
 //! `normalize::inspect::eval_context`), so the Inspect sample reader reads both alike.
@@ -36,7 +42,8 @@ const HEADERS: [&str; 2] = ["header.json", "_journal/start.json"];
 /// `byte_len` are 0: an entry has no place in the file's text); its value is the sample with
 /// the header's context under `eval`; an `archive_entry` info diagnostic names the entry. An
 /// entry that cannot be read or is not JSON gives an error row naming it; bytes that are not
-/// a readable zip give one error row, and so does an archive with no sample entries.
+/// a readable zip give one error row, and so does an archive with no sample entries (or one in
+/// the experimental `.eval2` layout, whose samples are folders of chunks).
 pub fn read_archive(bytes: &[u8]) -> Vec<RowResult> {
     let whole = |message: String| vec![Err(LineError { line_no: 1, byte_offset: 0, message })];
     let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
@@ -49,8 +56,23 @@ pub fn read_archive(bytes: &[u8]) -> Vec<RowResult> {
             _ => String::new(),
         })
         .collect();
-    let is_sample = |name: &str| name.starts_with("samples/") && name.ends_with(".json");
+    let is_sample = |name: &str| {
+        name.strip_prefix("samples/")
+            .is_some_and(|file| file.ends_with(".json") && !file.contains('/'))
+    };
     let n_samples = names.iter().filter(|name| is_sample(name)).count();
+    // The experimental `.eval2` layout (`_recorders/eval2/format.py`): each sample a folder of
+    // a shell and chunks (`samples/<id>_epoch_<n>/sample.json`, `.../messages/<start>.json`).
+    if n_samples == 0
+        && names.iter().any(|name| name.starts_with("samples/") && name.ends_with("/sample.json"))
+    {
+        return whole(
+            "an Inspect `.eval2` archive (samples split into chunk entries under \
+             `samples/<id>_epoch_<n>/`): this experimental layout is not read; save the log as \
+             `.eval` or `.json`"
+                .to_owned(),
+        );
+    }
     let mut rows = Vec::with_capacity(n_samples.max(1));
 
     // The header: its context goes with every sample.
@@ -94,8 +116,7 @@ pub fn read_archive(bytes: &[u8]) -> Vec<RowResult> {
     }
 
     let mut n = 0;
-    for idx in 0..names.len() {
-        let name = &names[idx];
+    for (idx, name) in names.iter().enumerate() {
         if !is_sample(name) {
             continue;
         }
@@ -135,7 +156,16 @@ fn read_entry(
     idx: usize,
     name: &str,
 ) -> Result<Vec<u8>, String> {
-    let file = archive.by_index(idx).map_err(|err| format!("cannot open `{name}`: {err}"))?;
+    let method = archive.by_index_raw(idx).map(|file| file.compression()).ok();
+    if method == Some(zip::CompressionMethod::ZSTD) {
+        return Err("compressed with zstd (Inspect writes zstd entries when INSPECT_USE_ZSTD is \
+                    set), which this reader does not decompress"
+            .to_owned());
+    }
+    let file = archive.by_index(idx).map_err(|err| match method {
+        Some(method) => format!("cannot open `{name}` (compression {method:?}): {err}"),
+        None => format!("cannot open `{name}`: {err}"),
+    })?;
     let capacity = file.size().min(64 << 20) as usize;
     let mut bytes = Vec::with_capacity(capacity);
     file.take(MAX_ENTRY_BYTES + 1)

@@ -53,15 +53,17 @@
 //!   `output.usage`) is summed over models into metadata `input_tokens`, `output_tokens`,
 //!   `total_tokens`, `input_tokens_cache_read`, `input_tokens_cache_write`,
 //!   `reasoning_tokens` and `cost_usd`; `model_usage` itself is kept.
-//! - `error` gives exit status `error` (metadata `error`: its message); else `limit` gives
+//! - `error` gives exit status `error` (metadata `error`: its message, and `error_traceback`);
+//!   else `limit` gives
 //!   `<type>_limit`. `output` is dropped (it repeats the last message) but for metadata
 //!   `stop_reason`. `events` are dropped but for their count (`n_events`) and the tools declared
 //!   to the model (the first `model` event's `tools`); `input` (repeated in `messages`; read as
 //!   the conversation when `messages` is empty), `attachments`, `message_pool`, `call_pool` and
 //!   the legacy `transcript` are dropped. The log context gives metadata `task`,
 //!   `task_version`, `eval_task_id`, `eval_run_id`, `eval_id`, `eval_created`, `eval_status`,
-//!   `log_version`, `dataset`, `solver`, `tags`. Everything else (`epoch`, `target`, `metadata`
-//!   members, `store`, `total_time`, ...) is metadata.
+//!   `log_version`, `dataset`, `solver`, `tags`. Everything else is metadata: `epoch`,
+//!   `target` (`sample_target` when the sample's own metadata has a `target`), the members of
+//!   `metadata`, `store`, `total_time`, `working_time`, ...
 
 use serde_json::{Map, Value};
 
@@ -354,9 +356,10 @@ fn read_sample(map: &mut Map<String, Value>, trajectory: &mut Trajectory) {
     // the `metadata` object (the field reader reads a top-level `target` as an outcome).
     if let Some(target) = map.remove("target") {
         match map.entry("metadata").or_insert_with(|| Value::Object(Map::new())) {
-            Value::Object(inner) => {
-                inner.entry("target").or_insert(target);
+            Value::Object(inner) if !inner.contains_key("target") => {
+                inner.insert("target".to_owned(), target);
             }
+            // The sample's own metadata has a `target` (or is not an object): keep both.
             _ => {
                 map.insert("sample_target".to_owned(), target);
             }
@@ -732,8 +735,8 @@ fn read_scores(map: &mut Map<String, Value>, diagnostics: &mut Vec<Diagnostic>) 
             Value::String(s) if s == "I" => Some(false),
             Value::Bool(b) => Some(*b),
             Value::Number(n) => match n.as_f64() {
-                Some(v) if v == 1.0 => Some(true),
-                Some(v) if v == 0.0 => Some(false),
+                Some(1.0) => Some(true),
+                Some(0.0) => Some(false),
                 _ => None,
             },
             _ => None,
