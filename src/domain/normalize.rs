@@ -52,6 +52,8 @@ use crate::domain::diagnostic::Diagnostic;
 use crate::domain::trajectory::{Format, PatchText, Role, SourceRef, Trajectory};
 use json::Loc;
 
+/// An Inspect eval log's context for its samples (used by `domain::archive` for `.eval` files).
+pub(crate) use inspect::{attach_eval_context, eval_context};
 pub use text_calls::{command_name, SWE_AGENT_COMMANDS};
 
 /// A format whose rows are JSON objects: its detector and its reader.
