@@ -103,6 +103,7 @@ pub(crate) struct DocumentSplitter {
 const OBJECT_ADAPTERS: &[ObjectAdapter] = &[
     swe_agent::TRAJ,
     mini_swe_agent::TRAJECTORY,
+    mini_swe_agent::TOOL_CALLS,
     inspect::SAMPLE,
     atif::TRAJECTORY,
     tau_bench::RECORD,
