@@ -357,7 +357,7 @@ fn other_rows_are_not_traj_files() {
     let t = row(json!({"foo": 1}));
     let message = &t.diagnostics[0].message;
     assert!(message.contains("`trajectory` list of steps"), "{message}");
-    assert!(message.contains("markdown_bash: no `messages` list"), "{message}");
+    assert!(message.contains("markdown_bash: no mini-swe-agent `messages` list"), "{message}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -57,7 +57,9 @@ pub(super) const TRAJECTORY: ObjectAdapter = ObjectAdapter {
     format: Format::MarkdownBash,
     misfit: |map| match mini_misfit(map) {
         Some(why) => Some(why),
-        None if uses_tool_calls(map) => Some("its `messages` have tool calls".into()),
+        None if uses_tool_calls(map) => {
+            Some("a mini-swe-agent trajectory whose `messages` have tool calls".into())
+        }
         None => None,
     },
     read: |map, trajectory| read_mini(map, trajectory, Format::MarkdownBash),
@@ -69,7 +71,9 @@ pub(super) const TOOL_CALLS: ObjectAdapter = ObjectAdapter {
     format: Format::OpenAiToolCalls,
     misfit: |map| match mini_misfit(map) {
         Some(why) => Some(why),
-        None if !uses_tool_calls(map) => Some("its `messages` have no tool calls".into()),
+        None if !uses_tool_calls(map) => {
+            Some("a mini-swe-agent trajectory whose `messages` have no tool calls".into())
+        }
         None => None,
     },
     read: |map, trajectory| read_mini(map, trajectory, Format::OpenAiToolCalls),
@@ -88,7 +92,7 @@ const ACTION_LANGUAGES: [&str; 2] = ["bash", "mswea_bash_command"];
 /// `trajectory_format`, and the inspector's own samples).
 fn mini_misfit(map: &Map<String, Value>) -> Option<String> {
     if !map.contains_key("messages") {
-        return Some("no `messages` list".into());
+        return Some("no mini-swe-agent `messages` list".into());
     }
     let by_format = map
         .get("trajectory_format")
