@@ -359,9 +359,9 @@ fn add_steps(
             thought: step.get("thought").and_then(Value::as_str).map(str::to_owned),
             action: step.get("action").and_then(Value::as_str).map(str::to_owned),
         };
-        let hit = assistants
-            .get(next)
-            .filter(|&&entry_idx| entries[entry_idx].key.as_ref().is_some_and(|k| k.matches(&key)));
+        let hit = assistants.get(next).filter(|&&idx| {
+            entries.get(idx).and_then(|e| e.key.as_ref()).is_some_and(|k| k.matches(&key))
+        });
         match hit {
             Some(&entry_idx) => {
                 matched.push((entry_idx, step));
