@@ -178,7 +178,9 @@ fn swe_agent_traj_files() {
     let trajectories = check(
         "real/sweagent_traj_files.jsonl",
         Format::SweAgentTraj,
-        &[e(26, 12, 12), e(12, 5, 5)],
+        // The history ends on the `submit` call; its output (the patch) comes from the last
+        // step, one message more than the history holds.
+        &[e(27, 12, 12), e(13, 5, 5)],
     );
     let first = &trajectories[0];
     assert_eq!(first.exit_status.as_deref(), Some("submitted"));

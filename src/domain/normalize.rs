@@ -109,6 +109,7 @@ const OBJECT_ADAPTERS: &[ObjectAdapter] = &[
     openhands_output::OUTPUT,
     swe_agent::TRAJ,
     mini_swe_agent::TRAJECTORY,
+    mini_swe_agent::TOOL_CALLS,
     inspect::SAMPLE,
     atif::TRAJECTORY,
     tau_bench::RECORD,
