@@ -170,7 +170,7 @@ fn check_version(map: &Map<String, Value>, diagnostics: &mut Vec<Diagnostic>) {
     let note = |message: String| Diagnostic::info("atif_version", "/schema_version", message);
     match map.get("schema_version") {
         Some(Value::String(version)) => match minor_version(version) {
-            Some(minor) if minor <= LATEST_MINOR + 1 => {}
+            Some(minor) if minor <= LATEST_MINOR => {}
             Some(_) => diagnostics.push(note(format!(
                 "schema version `{version}` is newer than ATIF-v1.{LATEST_MINOR}; its new fields may be missed"
             ))),
@@ -246,6 +246,7 @@ struct Totals {
 }
 
 impl Totals {
+    /// Adds one step's `metrics` (fields that are not numbers are skipped).
     fn add(&mut self, metrics: &Map<String, Value>) {
         let add_u64 = |total: &mut Option<u64>, key: &str| {
             if let Some(n) = metrics.get(key).and_then(Value::as_u64) {
@@ -284,6 +285,7 @@ struct StepReader {
 }
 
 impl StepReader {
+    /// A reader before the first step; `agent_model` is `agent.model_name`.
     fn new(agent_model: Option<String>) -> Self {
         StepReader {
             agent_model,

@@ -78,11 +78,14 @@ fn misfit(map: &Map<String, Value>) -> Option<String> {
     })
 }
 
+/// Whether an object is a tau-bench `EnvRunResult`: a `traj` list with `task_id` or `reward`.
 fn is_record(map: &Map<String, Value>) -> bool {
     matches!(map.get("traj"), Some(Value::Array(_)))
         && (map.contains_key("task_id") || map.contains_key("reward"))
 }
 
+/// Whether an object is a tau2-bench `SimulationRun`: a `messages` list with `task_id` and
+/// `reward_info` or `termination_reason`.
 fn is_simulation(map: &Map<String, Value>) -> bool {
     matches!(map.get("messages"), Some(Value::Array(_)))
         && map.contains_key("task_id")
@@ -213,6 +216,7 @@ struct Usage {
 }
 
 impl Usage {
+    /// Adds one message's `usage` (`prompt_tokens`, `completion_tokens`).
     fn add(&mut self, usage: Option<&Value>) {
         let Some(usage) = usage else { return };
         for (key, total) in
@@ -224,6 +228,7 @@ impl Usage {
         }
     }
 
+    /// Puts the sums in `map` under `prompt_key` and `completion_key` (when any was given).
     fn insert(self, map: &mut Map<String, Value>, prompt_key: &str, completion_key: &str) {
         for (key, total) in [(prompt_key, self.prompt), (completion_key, self.completion)] {
             if let Some(total) = total {
