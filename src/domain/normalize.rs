@@ -134,7 +134,8 @@ pub(crate) const LINE_EVENTS: &[LineEvents] =
     &[openhands_sdk::LINES, claude_code::LINES, codex::LINES];
 
 /// Documents that hold many trajectories, tried in order on each decoded row.
-pub(crate) const DOCUMENT_SPLITTERS: &[DocumentSplitter] = &[inspect::LOG];
+pub(crate) const DOCUMENT_SPLITTERS: &[DocumentSplitter] =
+    &[inspect::LOG, atif::SUBAGENTS, tau_bench::RESULTS];
 
 /// Whether a JSON list is one trajectory (its events, steps or chat messages) rather than a
 /// list of rows: some [`ArrayAdapter`] fits its first items, or they are chat messages
