@@ -183,6 +183,41 @@ await check('open local files (JSONL and Parquet): read in the browser', async (
   await page.close();
 });
 
+await check('local files as harnesses write them: a Claude Code session, an Inspect eval log, ATIF, tau-bench results', async () => {
+  const real = (name) => path.join(ROOT, 'tests', 'fixtures', 'real', name);
+  const { page, problems } = await open(`${base}/`);
+  await page.setInputFiles('[data-testid=file-input]', [
+    real('claude_codex/claude_code_minimal_showcase.jsonl'), // 16 lines: one session
+    real('inspect/log_browser_tool_calls.json'), // one eval log, one sample
+    real('atif_tau/harbor_rfc_example_atif_v1_4.json'), // one pretty-printed trajectory
+    real('atif_tau/tau_bench_gpt4o_airline_first2.json'), // an array of two records
+  ]);
+  await waitLoaded(page);
+  assert.match(await text(page, 'counts'), /^5 trajectories of 5/);
+  const expected = [
+    ['claude_code', 11],
+    ['inspect_eval', 10],
+    ['atif', 5],
+    ['tau_bench', null],
+    ['tau_bench', null],
+  ];
+  for (const [row, [format, messages]] of expected.entries()) {
+    await page.click(`[data-testid=table-row][data-row="${row}"]`);
+    await waitFor(page, (f) => document.querySelector('.tx-reader__format')?.textContent === f, format);
+    if (messages !== null) {
+      await waitFor(page, (n) => document.querySelectorAll('[data-testid=message]').length === n, messages);
+    }
+  }
+  // What the reader decided is said on the trajectory: the session's lines were gathered.
+  await page.click('[data-testid=table-row][data-row="0"]');
+  await waitFor(page, () => document.querySelector('.tx-reader__format')?.textContent === 'claude_code');
+  await page.click('.tx-diagnostics__toggle');
+  await waitFor(page, () => /info\[lines_gathered\]: lines 1-\d+ .*read as one claude_code trajectory/
+    .test(document.querySelector('[data-testid=diagnostic-list]')?.textContent ?? ''));
+  clean(problems);
+  await page.close();
+});
+
 await check('a local pretty-printed JSON array is read a piece at a time, a broken element listed', async () => {
   // `json.dump(rows, f, indent=2)` of the fixture rows, repeated past the page's 1 MB pieces,
   // with one broken element in the middle.
