@@ -11,9 +11,8 @@ mod common;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
-use trajex::domain::document::gather_document;
-use trajex::domain::normalize::{normalize, normalize_decoded};
-use trajex::domain::trajectory::{Format, Origin, Outcome, Role, SourceRef, Trajectory};
+use trajex::domain::normalize::normalize;
+use trajex::domain::trajectory::{Format, Outcome, Role, SourceRef, Trajectory};
 use trajex::domain::{Severity, TrajectoryMetrics};
 
 use common::fixture_bytes;
@@ -26,14 +25,7 @@ fn read_fixture(name: &str) -> Vec<Trajectory> {
 
 /// Every trajectory of a document given as bytes.
 fn read_bytes(bytes: &[u8], path: &str) -> Vec<Trajectory> {
-    gather_document(bytes)
-        .into_iter()
-        .enumerate()
-        .map(|(idx, (_, row))| {
-            let row = row.unwrap_or_else(|err| panic!("{path}: {err}"));
-            normalize_decoded(row, Origin::File { path: path.to_owned() }, idx as u64)
-        })
-        .collect()
+    common::read_as_app(&path, bytes)
 }
 
 /// Messages per role: system, user, assistant, tool.

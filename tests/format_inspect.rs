@@ -14,7 +14,7 @@ use std::io::{Cursor, Write};
 
 use serde_json::{json, Map, Value};
 use trajex::domain::archive::read_archive;
-use trajex::domain::document::{gather_document, FileKind};
+use trajex::domain::document::FileKind;
 use trajex::domain::normalize::{normalize, normalize_decoded};
 use trajex::domain::stream::RowResult;
 use trajex::domain::trajectory::{Format, Origin, Outcome, Role, SourceRef, Trajectory};
@@ -30,14 +30,7 @@ fn read_file(name: &str) -> Vec<Trajectory> {
 }
 
 fn read_bytes(bytes: &[u8], name: &str) -> Vec<Trajectory> {
-    gather_document(bytes)
-        .into_iter()
-        .enumerate()
-        .map(|(idx, (_, row))| {
-            let row = row.unwrap_or_else(|err| panic!("{name}: {err}"));
-            normalize_decoded(row, Origin::File { path: name.to_owned() }, idx as u64)
-        })
-        .collect()
+    common::read_as_app(&name, bytes)
 }
 
 /// The trajectories of an archive's rows (panics on an error row).

@@ -7,20 +7,20 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 use trajex::domain::diagnostic::Severity;
-use trajex::domain::document::gather_document;
-use trajex::domain::normalize::{is_one_trajectory, normalize, normalize_decoded};
+use trajex::domain::normalize::{is_one_trajectory, normalize};
 use trajex::domain::stream::decode_document;
-use trajex::domain::trajectory::{Format, Origin, Outcome, Role, SourceRef, Trajectory};
+use trajex::domain::trajectory::{Format, Outcome, Role, SourceRef, Trajectory};
 use trajex::domain::TrajectoryMetrics;
 
 /// The bytes of a fixture file under `tests/fixtures/real/openhands/`.
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/real/openhands/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
+    common::fixture_bytes(&format!("real/openhands/{name}"))
 }
 
 /// Every trajectory of a fixture file, read as the app reads a file.
@@ -29,14 +29,7 @@ fn read(name: &str) -> Vec<Trajectory> {
 }
 
 fn read_bytes(bytes: &[u8], path: &str) -> Vec<Trajectory> {
-    gather_document(bytes)
-        .into_iter()
-        .enumerate()
-        .map(|(idx, (_, row))| {
-            let row = row.unwrap_or_else(|err| panic!("{path}: {err:?}"));
-            normalize_decoded(row, Origin::File { path: path.to_owned() }, idx as u64)
-        })
-        .collect()
+    common::read_as_app(path, bytes)
 }
 
 /// The one trajectory of a fixture file.

@@ -12,21 +12,12 @@
 mod common;
 
 use serde_json::{json, Value};
-use trajex::domain::document::gather_document;
-use trajex::domain::normalize::normalize_decoded;
-use trajex::domain::trajectory::{Format, Origin, Role, Trajectory};
+use trajex::domain::trajectory::{Format, Role, Trajectory};
 use trajex::domain::{Severity, TrajectoryMetrics};
 
 /// Every trajectory of a document, read as the app reads a file.
 fn read_bytes(name: &str, bytes: &[u8]) -> Vec<Trajectory> {
-    gather_document(bytes)
-        .into_iter()
-        .enumerate()
-        .map(|(idx, (_, row))| {
-            let row = row.unwrap_or_else(|err| panic!("{name}: {err}"));
-            normalize_decoded(row, Origin::File { path: name.to_owned() }, idx as u64)
-        })
-        .collect()
+    common::read_as_app(&name, bytes)
 }
 
 /// Every trajectory of a fixture file under `real/openhands_sdk/`.

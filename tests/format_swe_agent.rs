@@ -13,22 +13,13 @@ mod common;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
-use trajex::domain::document::gather_document;
-use trajex::domain::normalize::{normalize, normalize_decoded};
-use trajex::domain::trajectory::{CallRef, Format, Origin, Role, SourceRef, Trajectory};
+use trajex::domain::normalize::normalize;
+use trajex::domain::trajectory::{CallRef, Format, Role, SourceRef, Trajectory};
 use trajex::domain::{Severity, TrajectoryMetrics};
 
 /// Every trajectory of a fixture file, read as the app reads a file.
 fn read(name: &str) -> Vec<Trajectory> {
-    let bytes = common::fixture_bytes(name);
-    gather_document(&bytes)
-        .into_iter()
-        .enumerate()
-        .map(|(idx, (_, row))| {
-            let row = row.unwrap_or_else(|err| panic!("{name}: {err}"));
-            normalize_decoded(row, Origin::File { path: name.into() }, idx as u64)
-        })
-        .collect()
+    common::read_as_app(name, &common::fixture_bytes(name))
 }
 
 fn row(value: Value) -> Trajectory {

@@ -40,3 +40,17 @@ pub fn trajectories(name: &str) -> Vec<Trajectory> {
         })
         .collect()
 }
+
+/// Every trajectory of a file's bytes read as the app and the CLI read a file
+/// (`domain::document::read_file`: Parquet, zip archives, JSON text with event lines gathered
+/// and many-trajectory documents split), named `path`; panics on a row that does not decode.
+pub fn read_as_app(path: &str, bytes: &[u8]) -> Vec<Trajectory> {
+    trajex::domain::document::read_file(bytes)
+        .into_iter()
+        .enumerate()
+        .map(|(idx, (_, row))| {
+            let row = row.unwrap_or_else(|err| panic!("{path}: {err}"));
+            normalize_decoded(row, Origin::File { path: path.to_owned() }, idx as u64)
+        })
+        .collect()
+}
