@@ -111,15 +111,14 @@ fn kind_of(head: &[Value]) -> Option<Kind> {
     if is_acr_system(first) {
         return Some(Kind::Thread);
     }
-    if head.iter().all(Value::is_array) {
-        if first.as_array().and_then(|t| t.first()).is_some_and(is_acr_system) {
-            return Some(Kind::ProxyThreads);
-        }
+    if first.as_array().and_then(|t| t.first()).is_some_and(is_acr_system) {
+        return Some(Kind::ProxyThreads);
+    }
+    if first.is_array() {
+        // Layers: lists of recorded calls (an item that is no list is skipped when read).
         let records = || head.iter().filter_map(Value::as_array).flatten();
-        if records().next().is_some() && records().all(is_call_record) {
-            return Some(Kind::CallLayers);
-        }
-        return None;
+        let layers = records().next().is_some() && records().all(is_call_record);
+        return layers.then_some(Kind::CallLayers);
     }
     head.iter().all(is_call_record).then_some(Kind::CallSequence)
 }
@@ -160,7 +159,17 @@ fn read_log(items: Vec<Value>, path: &Loc<'_>, trajectory: &mut Trajectory) {
             let n_layers = items.len();
             let mut failed = 0;
             for (l_idx, layer) in items.into_iter().enumerate() {
-                let Value::Array(calls) = layer else { continue };
+                let Value::Array(calls) = layer else {
+                    trajectory.diagnostics.push(Diagnostic::warning(
+                        "bad_tool_call",
+                        path.index(l_idx).to_string(),
+                        format!(
+                            "a layer must be a list of calls, found {}; skipped",
+                            json::describe(&layer)
+                        ),
+                    ));
+                    continue;
+                };
                 if calls.is_empty() {
                     continue;
                 }

@@ -134,8 +134,12 @@ fn layout_of(map: &Map<String, Value>) -> Option<Layout> {
                     || t.get("state").is_some()
                     || t.get("id").is_some())
         };
-        let states = !transitions.is_empty() && transitions.iter().take(4).all(is_state);
-        if states || (map.contains_key("initial_message") && transitions.is_empty()) {
+        let head = || transitions.iter().take(4);
+        let all_states = !transitions.is_empty() && head().all(is_state);
+        // With the task beside them, one state among the first items is enough (the others
+        // may be damaged; they are skipped with a diagnostic).
+        let task = map.contains_key("initial_message");
+        if all_states || (task && (transitions.is_empty() || head().any(is_state))) {
             return Some(Layout::Transitions);
         }
     }
