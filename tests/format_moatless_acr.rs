@@ -293,6 +293,31 @@ fn moatless_action_name_from_the_completion() {
 }
 
 #[test]
+fn moatless_steps_beside_the_node_level_action() {
+    // moatless-tree-search's December 2024 dumps (tests/itegration_test_gpt-4o-mini.json): the
+    // step's action keeps only its thoughts; the node repeats the full action and its output.
+    let t = row(json!({"root": {
+        "node_id": 0, "user_message": "task", "action_steps": [],
+        "children": [{
+            "node_id": 1,
+            "action_steps": [{"action": {"thoughts": "locate has_key"},
+                              "observation": {"message": "Found the code", "terminal": false},
+                              "completion": null}],
+            "action": {"thoughts": "locate has_key", "function_name": "has_key", "class_name": null,
+                       "action_args_class": "moatless.actions.find_function.FindFunctionArgs"},
+            "output": {"message": "Found the code", "terminal": false},
+            "children": [],
+        }],
+    }}));
+    let m = TrajectoryMetrics::of(&t);
+    assert_eq!(calls(&m), [("FindFunction", 1)]);
+    assert_eq!(m.n_tool_results, 1, "the repeated output is not a second result");
+    let call = &t.messages[1].tool_calls[0];
+    assert_eq!(call.arguments()["function_name"], "has_key");
+    assert_eq!(t.messages[1].reasoning.as_deref(), Some("locate has_key"));
+}
+
+#[test]
 fn moatless_bare_root_node_object() {
     let t = row(node(0, None, Some(10), true));
     assert_eq!(t.format, Format::Moatless);

@@ -579,18 +579,33 @@ fn flatten(source: TreeSource, path: &str, diagnostics: &mut Vec<Diagnostic>) ->
 fn take_steps(
     fields: &mut Map<String, Value>,
 ) -> Vec<(Option<Value>, Option<Value>, Option<Value>)> {
+    let named =
+        |action: &Value| action.get("name").is_some() || action.get("action_args_class").is_some();
     match fields.remove("action_steps") {
-        Some(Value::Array(steps)) if !steps.is_empty() => steps
-            .into_iter()
-            .map(|step| match step {
-                Value::Object(mut step) => (
-                    step.remove("action").filter(|a| !a.is_null()),
-                    step.remove("observation").filter(|o| !o.is_null()),
-                    step.remove("completion").filter(|c| !c.is_null()),
-                ),
-                other => (Some(other), None, None),
-            })
-            .collect(),
+        Some(Value::Array(steps)) if !steps.is_empty() => {
+            let mut steps: Vec<_> = steps
+                .into_iter()
+                .map(|step| match step {
+                    Value::Object(mut step) => (
+                        step.remove("action").filter(|a| !a.is_null()),
+                        step.remove("observation").filter(|o| !o.is_null()),
+                        step.remove("completion").filter(|c| !c.is_null()),
+                    ),
+                    other => (Some(other), None, None),
+                })
+                .collect();
+            // Some dumps (moatless-tree-search, December 2024) keep both: steps whose actions
+            // hold only `thoughts`, and the node-level `action` (the last step's, with its
+            // arguments and `action_args_class`) and `output` (its observation again). The
+            // node-level action then stands for the last step's; `output` is not read again.
+            let node_action = fields.remove("action").filter(|a| a.is_object() && named(a));
+            if let (Some(node_action), Some(last)) = (node_action, steps.last_mut()) {
+                if !last.0.as_ref().is_some_and(named) {
+                    last.0 = Some(node_action);
+                }
+            }
+            steps
+        }
         _ => {
             let action = fields.remove("action").filter(|a| !a.is_null());
             let observation = fields
