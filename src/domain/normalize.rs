@@ -127,6 +127,8 @@ const ARRAY_ADAPTERS: &[ArrayAdapter] = &[
     openhands::EVENTS,
     claude_code::EVENTS,
     codex::ITEMS,
+    moatless::NODES,
+    auto_code_rover::LOG,
 ];
 
 /// Line-event formats, tried in order on each decoded line by `domain::document`.

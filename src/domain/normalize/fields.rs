@@ -59,7 +59,11 @@ pub(super) fn read_fields(mut map: Map<String, Value>, trajectory: &mut Trajecto
     trajectory.outcome = read_outcome(&mut map, &mut trajectory.diagnostics);
     trajectory.exit_status = json::take_string(&mut map, &["exit_status"])
         .or_else(|| json::take_string(&mut map, &["info", "exit_status"]));
-    trajectory.final_patch = take_patch(&mut map, &FINAL_PATCH_FIELDS);
+    // A patch the format's adapter found (a search tree's file context) stays when no column
+    // holds one.
+    if let Some(patch) = take_patch(&mut map, &FINAL_PATCH_FIELDS) {
+        trajectory.final_patch = Some(patch);
+    }
     trajectory.reference_patch = take_patch(&mut map, &REFERENCE_PATCH_FIELDS);
     if let Some(tools) = map.remove("tools") {
         trajectory.tools = read_tools(tools, &mut trajectory.diagnostics);
