@@ -187,13 +187,14 @@ await check('local files as harnesses write them: a Claude Code session, an Insp
   const real = (name) => path.join(ROOT, 'tests', 'fixtures', 'real', name);
   const { page, problems } = await open(`${base}/`);
   await page.setInputFiles('[data-testid=file-input]', [
-    real('claude_codex/claude_code_minimal_showcase.jsonl'), // 16 lines: one session
+    real('claude_codex/claude_code_minimal_showcase.jsonl'), // 11 lines: one session
     real('inspect/log_browser_tool_calls.json'), // one eval log, one sample
     real('atif_tau/harbor_rfc_example_atif_v1_4.json'), // one pretty-printed trajectory
     real('atif_tau/tau_bench_gpt4o_airline_first2.json'), // an array of two records
   ]);
   await waitLoaded(page);
   assert.match(await text(page, 'counts'), /^5 trajectories of 5/);
+  assert.deepEqual(await tableRows(page), [0, 1, 2, 3, 4]);
   const expected = [
     ['claude_code', 11],
     ['inspect_eval', 10],
@@ -201,15 +202,18 @@ await check('local files as harnesses write them: a Claude Code session, an Insp
     ['tau_bench', null],
     ['tau_bench', null],
   ];
+  // The first row from the table, each next one with `n` (the reader takes the table's place).
+  await page.click('[data-testid=table-row][data-row="0"]');
   for (const [row, [format, messages]] of expected.entries()) {
-    await page.click(`[data-testid=table-row][data-row="${row}"]`);
+    if (row > 0) await page.keyboard.press('n');
+    await waitFor(page, (r) => new URL(location.href).searchParams.get('row') === String(r), row);
     await waitFor(page, (f) => document.querySelector('.tx-reader__format')?.textContent === f, format);
     if (messages !== null) {
       await waitFor(page, (n) => document.querySelectorAll('[data-testid=message]').length === n, messages);
     }
   }
   // What the reader decided is said on the trajectory: the session's lines were gathered.
-  await page.click('[data-testid=table-row][data-row="0"]');
+  for (let row = 4; row > 0; row--) await page.keyboard.press('p');
   await waitFor(page, () => document.querySelector('.tx-reader__format')?.textContent === 'claude_code');
   await page.click('.tx-diagnostics__toggle');
   await waitFor(page, () => /info\[lines_gathered\]: lines 1-\d+ .*read as one claude_code trajectory/
