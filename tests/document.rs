@@ -94,3 +94,36 @@ fn read_file_reads_parquet_rows_like_the_jsonl_they_came_from() {
     let error = broken[0].1.as_ref().unwrap_err();
     assert!(error.message.starts_with("not a readable Parquet file"), "{}", error.message);
 }
+
+#[test]
+fn a_row_of_no_known_shape_names_every_format_tried_and_why() {
+    use trajex::domain::normalize::normalize;
+    use trajex::domain::trajectory::{Format, SourceRef};
+    let trajectory = normalize(json!({"foo": 1, "bar": [1, 2]}), SourceRef::default());
+    assert_eq!(trajectory.format, Format::Unknown);
+    let diagnostic = trajectory.diagnostics.iter().find(|d| d.code == "unknown_format").unwrap();
+    let message = &diagnostic.message;
+    assert!(message.contains("the row has: foo, bar"), "{message}");
+    for format in ["swe_agent_traj", "inspect_eval", "atif", "tau_bench", "moatless"] {
+        assert!(message.contains(&format!("{format}: ")), "{format} not named in: {message}");
+    }
+}
+
+#[test]
+fn a_session_spread_over_lines_is_one_trajectory_beside_ordinary_rows() {
+    // A Claude Code session's lines, then an ordinary chat row: the run ends at the row.
+    let bytes = common::fixture_bytes("real/claude_codex/claude_code_minimal_showcase.jsonl");
+    let n_lines = bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count() as u64;
+    let mut file = bytes.clone();
+    file.extend_from_slice(b"{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
+    let rows = gather_document(&file);
+    assert_eq!(rows.len(), 2);
+    let (source, session) = (&rows[0].0, rows[0].1.as_ref().unwrap());
+    assert!(source.is_none(), "a gathered row has no one source line");
+    assert_eq!(session.value.as_array().map(Vec::len), Some(n_lines as usize));
+    assert_eq!(session.diagnostics[0].code, "lines_gathered");
+    assert!(session.diagnostics[0].message.starts_with(&format!("lines 1-{n_lines} ")));
+    let row = rows[1].1.as_ref().unwrap();
+    assert_eq!(row.line_no, n_lines + 1);
+    assert!(rows[1].0.as_deref().is_some_and(|s| s.starts_with(b"{\"messages\"")));
+}
