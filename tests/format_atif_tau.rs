@@ -8,14 +8,16 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Value};
 use trajex::domain::normalize::normalize;
 use trajex::domain::trajectory::{Format, Outcome, Role, SourceRef, Trajectory};
 use trajex::domain::{Severity, TrajectoryMetrics};
 
 use common::fixture_bytes;
+use common::{
+    calls_by_name as calls, codes_of as codes, meta, names, roles, unanswered_calls,
+    unlinked_results,
+};
 
 /// Every trajectory of a fixture file under `real/atif_tau/`, read as the app reads a file.
 fn read_fixture(name: &str) -> Vec<Trajectory> {
@@ -26,30 +28,6 @@ fn read_fixture(name: &str) -> Vec<Trajectory> {
 /// Every trajectory of a document given as bytes.
 fn read_bytes(bytes: &[u8], path: &str) -> Vec<Trajectory> {
     common::read_as_app(&path, bytes)
-}
-
-/// Messages per role: system, user, assistant, tool.
-fn roles(trajectory: &Trajectory) -> [usize; 4] {
-    TrajectoryMetrics::of(trajectory).n_messages_by_role
-}
-
-/// Tool calls per name.
-fn calls(trajectory: &Trajectory) -> BTreeMap<String, usize> {
-    TrajectoryMetrics::of(trajectory).tool_calls_by_name
-}
-
-fn names(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
-    pairs.iter().map(|(name, n)| ((*name).to_owned(), *n)).collect()
-}
-
-/// Tool messages not linked to any call.
-fn unlinked_results(trajectory: &Trajectory) -> usize {
-    trajectory.messages.iter().filter(|m| m.role == Role::Tool && m.result_of.is_none()).count()
-}
-
-/// Calls with no linked result.
-fn unanswered_calls(trajectory: &Trajectory) -> usize {
-    trajectory.tool_calls().filter(|(_, call)| call.result_idx.is_none()).count()
 }
 
 /// Every link goes both ways, and a tool result named after a tool answers a call of that name.
@@ -70,11 +48,6 @@ fn check_links(trajectory: &Trajectory) {
     }
 }
 
-/// The codes of the diagnostics of a severity.
-fn codes(trajectory: &Trajectory, severity: Severity) -> Vec<&'static str> {
-    trajectory.diagnostics.iter().filter(|d| d.severity == severity).map(|d| d.code).collect()
-}
-
 /// A float in the metadata, compared to within 1e-12 (the JSON parser may round the last digit).
 fn meta_f64(trajectory: &Trajectory, key: &str) -> f64 {
     meta(trajectory, key).as_f64().unwrap_or_else(|| panic!("`{key}` is not a number"))
@@ -82,10 +55,6 @@ fn meta_f64(trajectory: &Trajectory, key: &str) -> f64 {
 
 fn assert_close(found: f64, expected: f64) {
     assert!((found - expected).abs() < 1e-12, "{found} != {expected}");
-}
-
-fn meta<'a>(trajectory: &'a Trajectory, key: &str) -> &'a Value {
-    trajectory.metadata.get(key).unwrap_or_else(|| panic!("no metadata `{key}`"))
 }
 
 fn atif(steps: Value) -> Value {

@@ -10,6 +10,7 @@
 
 mod common;
 
+use common::meta;
 use serde_json::{json, Value};
 use trajex::domain::document::gather_document;
 use trajex::domain::normalize::{normalize, normalize_decoded};
@@ -91,10 +92,6 @@ fn check(name: &str, trajectory: &Trajectory, expect: &Expect, allowed: &[&str])
         trajectory.diagnostics.iter().any(|d| d.code == "lines_gathered"),
         "{name}: the gathering is said"
     );
-}
-
-fn meta<'a>(trajectory: &'a Trajectory, key: &str) -> &'a Value {
-    trajectory.metadata.get(key).unwrap_or_else(|| panic!("no metadata `{key}`"))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ use trajex::domain::stream::RowResult;
 use trajex::domain::trajectory::{Format, Origin, Outcome, Role, SourceRef, Trajectory};
 use trajex::domain::{Severity, TrajectoryMetrics};
 
+use common::codes_of as codes;
 use common::fixture_bytes;
 
 const DIR: &str = "real/inspect";
@@ -59,10 +60,6 @@ fn meta<'a>(trajectory: &'a Trajectory, key: &str) -> &'a Value {
     trajectory.metadata.get(key).unwrap_or_else(|| {
         panic!("no metadata `{key}`; has {:?}", trajectory.metadata.keys().collect::<Vec<_>>())
     })
-}
-
-fn codes(trajectory: &Trajectory, severity: Severity) -> Vec<&'static str> {
-    trajectory.diagnostics.iter().filter(|d| d.severity == severity).map(|d| d.code).collect()
 }
 
 /// Results that answer no call and calls with no result.

@@ -9,8 +9,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
+use common::{calls_by_name as calls, names, roles, unlinked_results};
 use serde_json::{json, Value};
 use trajex::domain::diagnostic::Severity;
 use trajex::domain::normalize::{is_one_trajectory, normalize};
@@ -41,25 +40,6 @@ fn only(name: &str) -> Trajectory {
 
 fn row(value: Value) -> Trajectory {
     normalize(value, SourceRef::default())
-}
-
-/// Messages per role: system, user, assistant, tool.
-fn roles(t: &Trajectory) -> [usize; 4] {
-    TrajectoryMetrics::of(t).n_messages_by_role
-}
-
-/// Tool calls per name.
-fn calls(t: &Trajectory) -> BTreeMap<String, usize> {
-    TrajectoryMetrics::of(t).tool_calls_by_name
-}
-
-fn names(pairs: &[(&str, usize)]) -> BTreeMap<String, usize> {
-    pairs.iter().map(|(name, n)| ((*name).to_owned(), *n)).collect()
-}
-
-/// Tool messages not linked to any call.
-fn unlinked_results(t: &Trajectory) -> usize {
-    t.messages.iter().filter(|m| m.role == Role::Tool && m.result_of.is_none()).count()
 }
 
 /// Codes of the warnings and errors (not the info notes).

@@ -11,6 +11,7 @@
 
 mod common;
 
+use common::{codes_of as codes, roles};
 use serde_json::{json, Value};
 use trajex::domain::trajectory::{Format, Role, Trajectory};
 use trajex::domain::{Severity, TrajectoryMetrics};
@@ -39,11 +40,6 @@ fn read_lines(values: &[Value]) -> Vec<Trajectory> {
     read_bytes("inline.jsonl", text.as_bytes())
 }
 
-/// Messages per role: system, user, assistant, tool.
-fn roles(trajectory: &Trajectory) -> [usize; 4] {
-    TrajectoryMetrics::of(trajectory).n_messages_by_role
-}
-
 /// Tool calls per name, as `(name, count)` pairs sorted by name.
 fn calls_by_name(trajectory: &Trajectory) -> Vec<(String, usize)> {
     TrajectoryMetrics::of(trajectory).tool_calls_by_name.into_iter().collect()
@@ -63,10 +59,6 @@ fn unanswered(trajectory: &Trajectory) -> usize {
         }
     }
     TrajectoryMetrics::of(trajectory).n_unanswered_tool_calls
-}
-
-fn codes(trajectory: &Trajectory, severity: Severity) -> Vec<&'static str> {
-    trajectory.diagnostics.iter().filter(|d| d.severity == severity).map(|d| d.code).collect()
 }
 
 fn tool_names(trajectory: &Trajectory) -> Vec<&str> {

@@ -12,6 +12,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use common::{calls_by_name, roles};
 use serde_json::{json, Value};
 use trajex::domain::normalize::normalize;
 use trajex::domain::trajectory::{CallRef, Format, Role, SourceRef, Trajectory};
@@ -24,15 +25,6 @@ fn read(name: &str) -> Vec<Trajectory> {
 
 fn row(value: Value) -> Trajectory {
     normalize(value, SourceRef::default())
-}
-
-/// Messages per role: system, user, assistant, tool.
-fn roles(t: &Trajectory) -> [usize; 4] {
-    TrajectoryMetrics::of(t).n_messages_by_role
-}
-
-fn calls_by_name(t: &Trajectory) -> BTreeMap<String, usize> {
-    TrajectoryMetrics::of(t).tool_calls_by_name
 }
 
 /// Checks that every link goes both ways, and returns the number of tool-role messages that

@@ -20,7 +20,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::process::ExitCode;
 
 use trajex::domain::archive;
-use trajex::domain::document::{FileKind, Gatherer};
+use trajex::domain::document::{parquet_rows, FileKind, Gatherer};
 use trajex::domain::export::{
     raw_line, sft_record, text_record, ExportCounts, ExportFormat, ExportSource, Manifest,
     SftOptions,
@@ -28,10 +28,9 @@ use trajex::domain::export::{
 use trajex::domain::filter::{FilterSet, Selector, Verdict};
 use trajex::domain::inspect::{InspectError, InspectRecord};
 use trajex::domain::normalize::normalize_decoded;
-use trajex::domain::parquet;
 use trajex::domain::stream::{
-    decode_document, decode_line, looks_like_one_trajectory, DecodedRow, DocumentDecoder,
-    JsonlDecoder, Line, RowResult,
+    decode_document, decode_line, looks_like_one_trajectory, DocumentDecoder, JsonlDecoder, Line,
+    RowResult,
 };
 use trajex::domain::template::{ChatTemplate, RenderOptions};
 use trajex::domain::trajectory::Origin;
@@ -107,7 +106,8 @@ fn open(path: &str) -> io::Result<Box<dyn BufRead>> {
 }
 
 /// Reads every trajectory row of one input, whatever its kind (told from its first bytes,
-/// [`FileKind::sniff`]): Parquet (read whole, a row per Parquet row), or JSON text read through
+/// [`FileKind::sniff`]): Parquet (read whole, a row per Parquet row), a zip archive (a row per
+/// sample, [`archive::read_archive`]), or JSON text read through
 /// a [`Gatherer`], which hands on one row per trajectory: a JSONL line or array element as it
 /// is (with its bytes), a run of event lines (a Claude Code session, a Codex rollout) as one
 /// gathered row, a document of many trajectories (an Inspect eval log) split into its samples.
@@ -116,47 +116,37 @@ fn read_rows(
     mut sink: impl FnMut(Option<&[u8]>, RowResult),
 ) -> io::Result<()> {
     let kind = FileKind::sniff(reader.fill_buf()?);
-    if kind == FileKind::Parquet {
+    if kind != FileKind::Json {
+        // Parquet and zip archives are read whole; their rows have no source text.
         let mut all = Vec::new();
         reader.read_to_end(&mut all)?;
-        let values = parquet::decode_file(all.into())
-            .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err.to_string()))?;
-        for (idx, value) in values.into_iter().enumerate() {
-            let row = DecodedRow {
-                value,
-                line_no: idx as u64 + 1,
-                byte_offset: 0,
-                byte_len: 0,
-                diagnostics: Vec::new(),
-            };
-            sink(None, Ok(row));
+        let rows = match kind {
+            FileKind::Parquet => parquet_rows(&all)
+                .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err.to_string()))?
+                .into_iter()
+                .map(Ok)
+                .collect(),
+            _ => archive::read_archive(&all),
+        };
+        for row in rows {
+            sink(None, row);
         }
         return Ok(());
     }
     let mut gatherer = Gatherer::new();
-    let read =
-        read_json_rows(reader, kind, &mut |bytes, result| gatherer.push(bytes, result, &mut sink));
+    let read = read_json_rows(reader, &mut |bytes, result| gatherer.push(bytes, result, &mut sink));
     gatherer.finish(&mut sink);
     read
 }
 
-/// Reads the decoded rows of a JSON text input (or a zip archive's samples). Streams JSONL
-/// when the first line is a complete JSON row, passing each line's bytes along; otherwise (a
-/// pretty-printed document, or one line holding an array of rows) reads the whole input as
-/// one document: an array of rows passes each element's bytes along, a single value none.
+/// Reads the decoded rows of a JSON text input. Streams JSONL when the first line is a
+/// complete JSON row, passing each line's bytes along; otherwise (a pretty-printed document,
+/// or one line holding an array of rows) reads the whole input as one document: an array of
+/// rows passes each element's bytes along, a single value none.
 fn read_json_rows(
     mut reader: Box<dyn BufRead>,
-    kind: FileKind,
     sink: &mut dyn FnMut(Option<&[u8]>, RowResult),
 ) -> io::Result<()> {
-    if kind == FileKind::Zip {
-        let mut all = Vec::new();
-        reader.read_to_end(&mut all)?;
-        for result in archive::read_archive(&all) {
-            sink(None, result);
-        }
-        return Ok(());
-    }
     let mut head = Vec::new();
     while head.iter().all(u8::is_ascii_whitespace) {
         if reader.read_until(b'\n', &mut head)? == 0 {

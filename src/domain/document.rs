@@ -256,34 +256,44 @@ pub fn gather_document(bytes: &[u8]) -> Vec<(Option<Vec<u8>>, RowResult)> {
 /// samples, and gathered or split rows, whose raw export is their value serialized). A Parquet
 /// file that cannot be read gives one error row.
 pub fn read_file(bytes: &[u8]) -> Vec<(Option<Vec<u8>>, RowResult)> {
-    let whole = |value, line_no| DecodedRow {
-        value,
-        line_no,
-        byte_offset: 0,
-        byte_len: 0,
-        diagnostics: Vec::new(),
-    };
     match FileKind::sniff(bytes) {
-        FileKind::Parquet => {
-            match crate::domain::parquet::decode_file(bytes::Bytes::copy_from_slice(bytes)) {
-                Ok(values) => values
-                    .into_iter()
-                    .enumerate()
-                    .map(|(idx, value)| (None, Ok(whole(value, idx as u64 + 1))))
-                    .collect(),
-                Err(error) => vec![(
-                    None,
-                    Err(crate::domain::stream::LineError {
-                        line_no: 0,
-                        byte_offset: 0,
-                        message: format!("not a readable Parquet file: {error}"),
-                    }),
-                )],
-            }
-        }
+        FileKind::Parquet => match parquet_rows(bytes) {
+            Ok(rows) => rows.into_iter().map(|row| (None, Ok(row))).collect(),
+            Err(error) => vec![(
+                None,
+                Err(crate::domain::stream::LineError {
+                    line_no: 0,
+                    byte_offset: 0,
+                    message: format!("not a readable Parquet file: {error}"),
+                }),
+            )],
+        },
         FileKind::Zip => {
             crate::domain::archive::read_archive(bytes).into_iter().map(|row| (None, row)).collect()
         }
         FileKind::Json => gather_document(bytes),
     }
+}
+
+/// The rows of a whole Parquet file, each with its one-based row number as `line_no` and no
+/// byte position (a Parquet row has no source text of its own).
+///
+/// # Errors
+/// When the bytes are not a Parquet file the reader can decode (see
+/// [`crate::domain::parquet::decode_file`]).
+pub fn parquet_rows(
+    bytes: &[u8],
+) -> Result<Vec<DecodedRow>, crate::domain::parquet::ParquetReadError> {
+    let values = crate::domain::parquet::decode_file(bytes::Bytes::copy_from_slice(bytes))?;
+    Ok(values
+        .into_iter()
+        .enumerate()
+        .map(|(idx, value)| DecodedRow {
+            value,
+            line_no: idx as u64 + 1,
+            byte_offset: 0,
+            byte_len: 0,
+            diagnostics: Vec::new(),
+        })
+        .collect())
 }

@@ -54,3 +54,42 @@ pub fn read_as_app(path: &str, bytes: &[u8]) -> Vec<Trajectory> {
         })
         .collect()
 }
+
+/// Messages per role: system, user, assistant, tool (the metrics' count).
+pub fn roles(trajectory: &Trajectory) -> [usize; 4] {
+    trajex::domain::TrajectoryMetrics::of(trajectory).n_messages_by_role
+}
+
+/// Tool calls per name (the metrics' count).
+pub fn calls_by_name(trajectory: &Trajectory) -> std::collections::BTreeMap<String, usize> {
+    trajex::domain::TrajectoryMetrics::of(trajectory).tool_calls_by_name
+}
+
+/// `(name, count)` pairs as the map [`calls_by_name`] gives.
+pub fn names(pairs: &[(&str, usize)]) -> std::collections::BTreeMap<String, usize> {
+    pairs.iter().map(|(name, n)| ((*name).to_owned(), *n)).collect()
+}
+
+/// Tool messages not linked to any call.
+pub fn unlinked_results(trajectory: &Trajectory) -> usize {
+    trajectory
+        .messages
+        .iter()
+        .filter(|m| m.role == trajex::domain::Role::Tool && m.result_of.is_none())
+        .count()
+}
+
+/// Calls with no linked result.
+pub fn unanswered_calls(trajectory: &Trajectory) -> usize {
+    trajectory.tool_calls().filter(|(_, call)| call.result_idx.is_none()).count()
+}
+
+/// The codes of the trajectory's diagnostics of `severity`, in order.
+pub fn codes_of(trajectory: &Trajectory, severity: trajex::domain::Severity) -> Vec<&'static str> {
+    trajectory.diagnostics.iter().filter(|d| d.severity == severity).map(|d| d.code).collect()
+}
+
+/// A metadata member; panics naming the key when absent.
+pub fn meta<'a>(trajectory: &'a Trajectory, key: &str) -> &'a serde_json::Value {
+    trajectory.metadata.get(key).unwrap_or_else(|| panic!("no metadata `{key}`"))
+}

@@ -9,8 +9,8 @@
 //! list, read by the generic path as `markdown_bash`.
 //!
 //! Messages are chat messages; mini-swe-agent adds `extra` to some:
-//! - v1 text agents: the model writes one ```bash block per turn (v2 text-based models:
-//!   ```mswea_bash_command); observations come back as user turns rendered by the
+//! - v1 text agents: the model writes one `` ```bash `` block per turn (v2 text-based models:
+//!   `` ```mswea_bash_command ``); observations come back as user turns rendered by the
 //!   observation template (`<returncode>N</returncode>` then `<output>`); a format error, a
 //!   timeout, and the final submission are user turns too. v1 assistant messages may carry
 //!   `extra.response` (the raw API response); v2 ones carry `extra.actions` (the harness's
@@ -27,8 +27,8 @@
 //! Mapping to the model:
 //! - Text-based files are `markdown_bash`: an assistant message's call is its `extra.actions`
 //!   when given (not inferred), else, as v1 parses it (`re.findall(r"```bash\s*\n(.*?)\n```")`
-//!   and exactly one match), its one ```bash or ```mswea_bash_command block (inferred); a
-//!   message with none or several blocks has no call (the harness answered it with a format
+//!   and exactly one match), its one `` ```bash `` or `` ```mswea_bash_command `` block
+//!   (inferred); a message with none or several blocks has no call (the harness answered it with a format
 //!   error). The user turn after it is its observation (`link`).
 //! - Files with tool calls are `openai_tool_calls`: calls and results are linked by id.
 //! - The `exit` message is the result of the call that submitted when it directly follows the
@@ -82,8 +82,8 @@ pub(super) const TOOL_CALLS: ObjectAdapter = ObjectAdapter {
 /// The command mini-swe-agent's agents echo to submit.
 const SUBMIT_MARKER: &str = "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT";
 
-/// Languages of the fenced block mini-swe-agent parses as the action (v1 ```bash, v2
-/// ```mswea_bash_command).
+/// Languages of the fenced block mini-swe-agent parses as the action (v1 `` ```bash ``, v2
+/// `` ```mswea_bash_command ``).
 const ACTION_LANGUAGES: [&str; 2] = ["bash", "mswea_bash_command"];
 
 /// `None` when `map` is a mini-swe-agent trajectory: a `messages` member and a
@@ -382,8 +382,8 @@ fn action_call(action: &Value) -> Option<ToolCall> {
     Some(ToolCall::new(id, "bash".to_owned(), Value::Object(arguments), command, false))
 }
 
-/// The call of a text-based message as mini-swe-agent parses it: its one ```bash (or
-/// ```mswea_bash_command) block; none when it has no such block or several.
+/// The call of a text-based message as mini-swe-agent parses it: its one `` ```bash `` (or
+/// `` ```mswea_bash_command ``) block; none when it has no such block or several.
 fn block_call(content: &str) -> Option<ToolCall> {
     let blocks = text_calls::fenced_blocks(content);
     let mut actions = blocks.iter().filter(|block| ACTION_LANGUAGES.contains(&block.language));
