@@ -26,7 +26,9 @@ fn file_kinds_are_told_from_the_first_bytes() {
 #[test]
 fn rows_that_are_trajectories_pass_at_once_with_their_bytes_and_errors_in_order() {
     let mut gatherer = Gatherer::new();
-    let mut out: Vec<(Option<Vec<u8>>, Result<u64, String>)> = Vec::new();
+    // (source text, line number or error message) of each row handed on.
+    type Out = (Option<Vec<u8>>, Result<u64, String>);
+    let mut out: Vec<Out> = Vec::new();
     let mut sink = |bytes: Option<&[u8]>, result: RowResult| {
         out.push((bytes.map(<[u8]>::to_vec), result.map(|r| r.line_no).map_err(|e| e.message)))
     };
@@ -41,7 +43,6 @@ fn rows_that_are_trajectories_pass_at_once_with_their_bytes_and_errors_in_order(
         row(json!([{"role": "user", "content": "hi"}]), 3),
         &mut sink,
     );
-    drop(sink);
     // Nothing is held back: each row came out when pushed, before `finish`.
     assert_eq!(out.len(), 3);
     gatherer.finish(&mut |_, _| panic!("nothing was held"));

@@ -27,7 +27,7 @@ fn read_fixture(name: &str) -> Vec<Trajectory> {
 
 /// Every trajectory of a document given as bytes.
 fn read_bytes(bytes: &[u8], path: &str) -> Vec<Trajectory> {
-    common::read_as_app(&path, bytes)
+    common::read_as_app(path, bytes)
 }
 
 /// Every link goes both ways, and a tool result named after a tool answers a call of that name.

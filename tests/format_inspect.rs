@@ -31,7 +31,7 @@ fn read_file(name: &str) -> Vec<Trajectory> {
 }
 
 fn read_bytes(bytes: &[u8], name: &str) -> Vec<Trajectory> {
-    common::read_as_app(&name, bytes)
+    common::read_as_app(name, bytes)
 }
 
 /// The trajectories of an archive's rows (panics on an error row).

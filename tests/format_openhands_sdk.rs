@@ -18,7 +18,7 @@ use trajex::domain::{Severity, TrajectoryMetrics};
 
 /// Every trajectory of a document, read as the app reads a file.
 fn read_bytes(name: &str, bytes: &[u8]) -> Vec<Trajectory> {
-    common::read_as_app(&name, bytes)
+    common::read_as_app(name, bytes)
 }
 
 /// Every trajectory of a fixture file under `real/openhands_sdk/`.

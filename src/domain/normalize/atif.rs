@@ -456,13 +456,11 @@ impl StepReader {
         for (idx, result) in results.into_iter().enumerate() {
             let result_path = results_path.index(idx);
             let Value::Object(mut result) = result else {
-                trajectory.diagnostics.push(Diagnostic::warning(
+                trajectory.diagnostics.push(json::not_an_object(
                     "bad_observation",
-                    result_path.to_string(),
-                    format!(
-                        "a result must be an object, found {}; skipped",
-                        json::describe(&result)
-                    ),
+                    "a result",
+                    &result_path,
+                    &result,
                 ));
                 continue;
             };

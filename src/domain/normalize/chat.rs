@@ -205,11 +205,7 @@ impl CallFields {
 pub(super) fn read_tool_call(call: Value, path: &Loc<'_>) -> Result<ToolCall, Diagnostic> {
     let call = json::parse_if_string(call, path)?;
     let Value::Object(call) = call else {
-        return Err(Diagnostic::warning(
-            "bad_tool_call",
-            path.to_string(),
-            format!("a tool call must be an object, found {}; skipped", json::describe(&call)),
-        ));
+        return Err(json::not_an_object("bad_tool_call", "a tool call", path, &call));
     };
     // One pass over the call's keys (a stream reads every call of every row): `function`, when
     // it is an object, holds the name and arguments; otherwise the call itself does (flat).

@@ -148,13 +148,11 @@ fn read_lines(items: Vec<Value>, path: &Loc<'_>, trajectory: &mut Trajectory) {
         let line_path = path.index(idx);
         match line {
             Value::Object(map) => reader.line(map, &line_path, &mut trajectory.diagnostics),
-            other => trajectory.diagnostics.push(Diagnostic::warning(
+            other => trajectory.diagnostics.push(json::not_an_object(
                 "bad_line",
-                line_path.to_string(),
-                format!(
-                    "a session line must be an object, found {}; skipped",
-                    json::describe(&other)
-                ),
+                "a session line",
+                &line_path,
+                &other,
             )),
         }
     }
@@ -347,26 +345,12 @@ impl Reader {
                         kind if kind.ends_with("_tool_result") => {
                             results.push(self.tool_result(block, &block_path, diagnostics));
                         }
-                        "image" | "document" => {
-                            text.push(format!("[{kind}]"));
-                            diagnostics.push(Diagnostic::warning(
-                                "non_text_part",
-                                block_path.to_string(),
-                                format!(
-                                    "a content part of type `{kind}` is shown as a placeholder"
-                                ),
-                            ));
-                        }
-                        other => *self.unknown_blocks.entry(other.to_owned()).or_default() += 1,
+                        other => self.other_block(other, &mut text, &block_path, diagnostics),
                     }
                 }
             }
             Some(Value::Null) | None => {}
-            Some(other) => diagnostics.push(Diagnostic::warning(
-                "bad_content",
-                content_path.to_string(),
-                format!("`content` is {}, not text or blocks; ignored", json::describe(&other)),
-            )),
+            Some(other) => diagnostics.push(bad_content(&other, &content_path)),
         }
 
         // Merge into the open message of the same response, or start one.
@@ -435,32 +419,40 @@ impl Reader {
                                 text.push(s);
                             }
                         }
-                        "image" | "document" => {
-                            text.push(format!("[{kind}]"));
-                            diagnostics.push(Diagnostic::warning(
-                                "non_text_part",
-                                block_path.to_string(),
-                                format!(
-                                    "a content part of type `{kind}` is shown as a placeholder"
-                                ),
-                            ));
-                        }
-                        other => *self.unknown_blocks.entry(other.to_owned()).or_default() += 1,
+                        other => self.other_block(other, &mut text, &block_path, diagnostics),
                     }
                 }
             }
             Some(Value::Null) | None => {}
-            Some(other) => diagnostics.push(Diagnostic::warning(
-                "bad_content",
-                content_path.to_string(),
-                format!("`content` is {}, not text or blocks; ignored", json::describe(&other)),
-            )),
+            Some(other) => diagnostics.push(bad_content(&other, &content_path)),
         }
         let mut content = String::new();
         append(&mut content, text.iter().map(String::as_str).filter(|t| !t.trim().is_empty()));
         if !content.is_empty() {
             self.messages.push(Message::new(Role::User, content));
             self.open = None;
+        }
+    }
+
+    /// A content block neither message reader takes: an image or document becomes a
+    /// placeholder in `text` (with a `non_text_part` warning); any other type is counted in
+    /// `unknown_blocks`.
+    fn other_block(
+        &mut self,
+        kind: &str,
+        text: &mut Vec<String>,
+        path: &Loc<'_>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        if matches!(kind, "image" | "document") {
+            text.push(format!("[{kind}]"));
+            diagnostics.push(Diagnostic::warning(
+                "non_text_part",
+                path.to_string(),
+                format!("a content part of type `{kind}` is shown as a placeholder"),
+            ));
+        } else {
+            *self.unknown_blocks.entry(kind.to_owned()).or_default() += 1;
         }
     }
 
@@ -677,6 +669,15 @@ fn response_key(message: &Map<String, Value>, line: &Map<String, Value>) -> Opti
     message.get("id").or_else(|| line.get("requestId")).and_then(Value::as_str).map(str::to_owned)
 }
 
+/// The warning for a message `content` that is neither text nor a list of blocks.
+fn bad_content(content: &Value, path: &Loc<'_>) -> Diagnostic {
+    Diagnostic::warning(
+        "bad_content",
+        path.to_string(),
+        format!("`content` is {}, not text or blocks; ignored", json::describe(content)),
+    )
+}
+
 /// Appends `parts` to `text`, blank-line separated.
 fn append<'a>(text: &mut String, parts: impl Iterator<Item = &'a str>) {
     for part in parts {
@@ -704,11 +705,7 @@ fn tool_call(mut block: Map<String, Value>, path: &Loc<'_>) -> Result<ToolCall, 
 
 /// A content block that is not an object.
 fn bad_block(path: &Loc<'_>, block: &Value) -> Diagnostic {
-    Diagnostic::warning(
-        "bad_block",
-        path.to_string(),
-        format!("a content block must be an object, found {}; skipped", json::describe(block)),
-    )
+    json::not_an_object("bad_block", "a content block", path, block)
 }
 
 #[cfg(test)]

@@ -221,13 +221,11 @@ fn read_items(items: Vec<Value>, path: &Loc<'_>, trajectory: &mut Trajectory) {
         let item_path = path.index(idx);
         match item {
             Value::Object(map) => reader.line(map, &item_path, &mut trajectory.diagnostics),
-            other => trajectory.diagnostics.push(Diagnostic::warning(
+            other => trajectory.diagnostics.push(json::not_an_object(
                 "bad_line",
-                item_path.to_string(),
-                format!(
-                    "a rollout line must be an object, found {}; skipped",
-                    json::describe(&other)
-                ),
+                "a rollout line",
+                &item_path,
+                &other,
             )),
         }
     }

@@ -659,13 +659,7 @@ fn read_tool_call(
 ) -> Result<ToolCall, Diagnostic> {
     let mut call = match call {
         Value::Object(call) => call,
-        other => {
-            return Err(Diagnostic::warning(
-                "bad_tool_call",
-                path.to_string(),
-                format!("a tool call must be an object, found {}; skipped", json::describe(&other)),
-            ))
-        }
+        other => return Err(json::not_an_object("bad_tool_call", "a tool call", path, &other)),
     };
     if !call.get("function").is_some_and(Value::is_string) {
         return chat::read_tool_call(Value::Object(call), path);

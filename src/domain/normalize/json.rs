@@ -120,3 +120,18 @@ pub(super) fn into_string(value: Value) -> Option<String> {
         _ => None,
     }
 }
+
+/// The warning for an item of a list that had to be an object and is not: `what` names the
+/// item (`a message`, `a session line`), `code` is the diagnostic's code; the item is skipped.
+pub(super) fn not_an_object(
+    code: &'static str,
+    what: &str,
+    path: &Loc<'_>,
+    value: &Value,
+) -> Diagnostic {
+    Diagnostic::warning(
+        code,
+        path.to_string(),
+        format!("{what} must be an object, found {}; skipped", describe(value)),
+    )
+}

@@ -305,10 +305,11 @@ impl Reader<'_> {
     fn item(&mut self, item: Value, path: &Loc<'_>) {
         match item {
             Value::Object(event) => self.event(event, path),
-            other => self.trajectory.diagnostics.push(Diagnostic::warning(
+            other => self.trajectory.diagnostics.push(json::not_an_object(
                 "unknown_event",
-                path.to_string(),
-                format!("an event must be an object, found {}; skipped", json::describe(&other)),
+                "an event",
+                path,
+                &other,
             )),
         }
     }
