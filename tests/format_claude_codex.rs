@@ -479,6 +479,9 @@ fn claude_code_response_lines_merge_around_tool_results() {
     // Lines sharing only a `requestId` merge when adjacent.
     assert_eq!(t.messages[4].content, "first\n\nsecond");
     assert_eq!(t.metadata["tool_error_results"], 1);
+    // The result Claude Code marks `is_error` is a tool error in the metrics too.
+    assert!(t.messages[2].is_error && !t.messages[1].is_error);
+    assert_eq!(trajex::domain::TrajectoryMetrics::of(&t).n_tool_errors, 1);
     assert_eq!(t.metadata["redacted_thinking_blocks"], 1);
     assert_eq!(t.metadata["cost_usd"], 0.75);
     assert_eq!(t.metadata["input_tokens"], 5, "m1's usage counted once");

@@ -150,6 +150,7 @@ fn moatless_search_tree_with_nested_children() {
         [("EditAction", 1), ("FindClass", 1), ("Finish", 1), ("RequestMoreContext", 1)]
     );
     assert_eq!(m.n_unanswered_tool_calls, 0);
+    assert!(m.finished, "Moatless's `Finish` is a finishing call");
     assert!(t.messages[0].content.starts_with("You are an autonomous AI assistant"));
     assert!(t.messages[1].content.starts_with("FileBasedCache has_key is susceptible"));
     // The root's own action (this version ran one on the root) comes first.

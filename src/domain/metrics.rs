@@ -11,9 +11,10 @@
 //! - **Tool errors** (`n_tool_errors`): a tool result that reports a non-zero exit code
 //!   (`exit code N` in the last 256 bytes, where OpenHands prints it;
 //!   `<returncode>N</returncode>` in the first 64 bytes, where mini-swe-agent puts it), starts with `ERROR:` (OpenHands editor errors, also after an
-//!   `OBSERVATION:` line), or is an OpenHands `error` observation.
+//!   `OBSERVATION:` line), is an OpenHands `error` observation, or is marked failed by the
+//!   harness (`Message::is_error`: Claude Code's `is_error`).
 //! - **Finished** (`finished`): the agent called a finishing tool (`finish`, `submit`,
-//!   `exit_forfeit`, or echoed mini-swe-agent's `COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT`), or the
+//!   `exit_forfeit`, `task_complete`, in any case: Moatless calls it `Finish`), or echoed mini-swe-agent's `COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT`), or the
 //!   harness's exit status starts with `submitted`.
 
 use std::collections::BTreeMap;
@@ -214,7 +215,7 @@ const MINI_SWE_AGENT_SUBMIT: &str = "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT";
 
 /// Whether a call ends the run: a finishing tool, or a shell command that submits.
 pub fn is_finish_call(call: &ToolCall) -> bool {
-    if FINISH_TOOLS.contains(&call.name.as_str()) {
+    if FINISH_TOOLS.iter().any(|name| call.name.eq_ignore_ascii_case(name)) {
         return true;
     }
     // Both tests need "submit" in the command (any case): most calls are told apart without
@@ -231,7 +232,7 @@ pub fn is_error_result(message: &Message) -> bool {
     let text = message.content.as_str();
     let body = text.trim_start();
     let body = body.strip_prefix("OBSERVATION:").unwrap_or(body).trim_start();
-    if message.name.as_deref() == Some("error") || body.starts_with("ERROR:") {
+    if message.is_error || message.name.as_deref() == Some("error") || body.starts_with("ERROR:") {
         return true;
     }
     // OpenHands prints the exit code on the output's last line; mini-swe-agent puts

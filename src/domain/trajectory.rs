@@ -349,6 +349,10 @@ pub struct Message {
     /// For tool results (also a text agent's observation given as a user turn): the call this
     /// message answers, once linked.
     pub result_of: Option<CallRef>,
+    /// For tool results: the harness itself marked the call as failed (Claude Code's
+    /// `tool_result.is_error`); results the harness does not mark are judged from their text
+    /// (see `metrics::is_error_result`).
+    pub is_error: bool,
 }
 
 impl Message {
@@ -362,6 +366,7 @@ impl Message {
             tool_call_id: None,
             name: None,
             result_of: None,
+            is_error: false,
         }
     }
 }

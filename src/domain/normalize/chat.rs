@@ -177,6 +177,7 @@ pub(super) fn read_message(
         tool_call_id: fields.tool_call_id.and_then(json::into_string),
         name: fields.name.and_then(json::into_string),
         result_of: None,
+        is_error: false,
     }
 }
 

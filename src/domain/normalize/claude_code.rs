@@ -464,9 +464,8 @@ impl Reader {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Message {
         let id = json::take_string(&mut block, &["tool_use_id"]);
-        if block.get("is_error").and_then(Value::as_bool) == Some(true) {
-            self.tool_error_results += 1;
-        }
+        let is_error = block.get("is_error").and_then(Value::as_bool) == Some(true);
+        self.tool_error_results += u64::from(is_error);
         let content = match block.remove("content") {
             Some(Value::Array(parts))
                 if parts.iter().all(|p| p.get("text").is_some()) || parts.is_empty() =>
@@ -483,6 +482,7 @@ impl Reader {
         let mut message = Message::new(Role::Tool, content);
         message.name = id.as_ref().and_then(|id| self.call_names.get(id)).cloned();
         message.tool_call_id = id;
+        message.is_error = is_error;
         message
     }
 
