@@ -262,6 +262,22 @@ await check('the bundled demo file opens with ?file=', async () => {
   await page.close();
 });
 
+await check('?file= URLs of other shapes: a session over lines is one trajectory, a pretty-printed document is read whole', async () => {
+  for (const [file, format] of [
+    ['demo/claude_code_minimal_showcase.jsonl', 'claude_code'],
+    ['demo/harbor_rfc_example_atif_v1_4.json', 'atif'],
+  ]) {
+    const { page, problems } = await open(`${base}/?file=${file}`);
+    await waitLoaded(page);
+    assert.match(await text(page, 'counts'), /^1 trajectory of 1 /, file);
+    assert.equal(await page.$('[data-testid=error-list]'), null, `${file}: no row errors`);
+    await page.click('[data-testid=table-row][data-row="0"]');
+    await waitFor(page, (f) => document.querySelector('.tx-reader__format')?.textContent === f, format);
+    clean(problems);
+    await page.close();
+  }
+});
+
 await check('a missing file and a javascript: URL give errors a user can act on', async () => {
   const { page } = await open(`${base}/?file=demo/missing.jsonl`);
   await waitFor(page, () => document.querySelector('[data-testid=load-status]')?.textContent === 'Failed');
