@@ -12,11 +12,17 @@
 //   POST   /__control/reset     clears rules, log and the ResponseNotReady counters
 //
 // Rules (`match` is a substring of the request's path + query, decoded or not; `method` optional;
-// `times` = how many requests it applies to, unlimited when omitted; the first live rule wins):
+// `times` = how many requests it applies to, unlimited when omitted; `every: n` = only every n-th
+// request it matches (the n-th, 2n-th, ...; default 1); `skip: k` = not the first k it matches;
+// the first rule that applies wins):
 //   {match, kind: "status", status: 429|500|503|..., times, error_code?, message?,
 //    rate_limit?: {remaining: 0, reset_seconds: 1, bucket?: "api", quota?: 500, window?: 300}}
-//   {match, kind: "cut", after_bytes: n, times}   headers + n body bytes, then the socket is destroyed
+//   {match, kind: "cut", after_bytes: n | after_fraction: f, times}   headers (the full
+//       Content-Length) + n body bytes (or that fraction of the body), then the socket is destroyed
 //   {match, kind: "slow", chunk_bytes, delay_ms, times}   body written in chunks with a delay
+//   {match, kind: "etag", etag: "\"v2\"", times}   the file is served as a new version: this
+//       ETag (and an `If-Range` naming the old one is not met, so a range request gets the whole
+//       file with 200). With `times` omitted, every later request sees the new version.
 // Rules apply to every route but /__control and CORS preflights (OPTIONS), which are logged too.
 // The log keeps the last 10,000 requests.
 // A 429 carries `RateLimit: "api";r=0;t=1`, `RateLimit-Policy: "fixed window";"api";q=500;w=300`
@@ -35,13 +41,18 @@ export class Control {
     const list = Array.isArray(input) ? input : [input];
     for (const r of list) {
       if (!r || typeof r !== 'object' || typeof r.match !== 'string') throw new Error('a rule needs a string `match`');
-      if (!['status', 'cut', 'slow'].includes(r.kind)) throw new Error(`unknown rule kind ${JSON.stringify(r.kind)}`);
+      if (!['status', 'cut', 'slow', 'etag'].includes(r.kind)) throw new Error(`unknown rule kind ${JSON.stringify(r.kind)}`);
       if (r.kind === 'status' && !(Number.isInteger(r.status) && r.status >= 400 && r.status <= 599)) {
         throw new Error('a status rule needs status 400..599');
       }
-      if (r.kind === 'cut' && !(Number.isInteger(r.after_bytes) && r.after_bytes >= 0)) throw new Error('a cut rule needs after_bytes >= 0');
+      const byBytes = Number.isInteger(r.after_bytes) && r.after_bytes >= 0;
+      const byFraction = typeof r.after_fraction === 'number' && r.after_fraction >= 0 && r.after_fraction < 1;
+      if (r.kind === 'cut' && !(byBytes || byFraction)) throw new Error('a cut rule needs after_bytes >= 0 or 0 <= after_fraction < 1');
+      if (r.kind === 'etag' && !(typeof r.etag === 'string' && r.etag.length)) throw new Error('an etag rule needs a string `etag`');
+      if (r.every !== undefined && !(Number.isInteger(r.every) && r.every >= 1)) throw new Error('`every` must be an integer >= 1');
+      if (r.skip !== undefined && !(Number.isInteger(r.skip) && r.skip >= 0)) throw new Error('`skip` must be an integer >= 0');
       if (r.kind === 'slow' && !(r.chunk_bytes > 0 && r.delay_ms >= 0)) throw new Error('a slow rule needs chunk_bytes > 0 and delay_ms >= 0');
-      this.rules.push({ ...r, remaining: r.times === undefined || r.times === null ? null : Number(r.times), hits: 0 });
+      this.rules.push({ ...r, remaining: r.times === undefined || r.times === null ? null : Number(r.times), hits: 0, seen: 0 });
     }
     return this.rules;
   }
@@ -50,21 +61,29 @@ export class Control {
     this.rules = [];
   }
 
-  /** The first live rule matching the request, consumed (its count decremented). */
+  /**
+   * The rules that apply to the request, consumed (their counts decremented): the first fault
+   * (status, cut or slow) and, apart, the first etag rule, as `{ fault, etag }`.
+   */
   take(method, url) {
     let decoded = url;
     try {
       decoded = decodeURIComponent(url);
     } catch {}
+    const taken = { fault: null, etag: null };
     for (const r of this.rules) {
+      const slot = r.kind === 'etag' ? 'etag' : 'fault';
+      if (taken[slot]) continue;
       if (r.remaining !== null && r.remaining <= 0) continue;
       if (r.method && r.method.toUpperCase() !== method) continue;
       if (!url.includes(r.match) && !decoded.includes(r.match)) continue;
+      r.seen++;
+      if (r.seen <= (r.skip ?? 0) || (r.seen - (r.skip ?? 0)) % (r.every ?? 1) !== 0) continue;
       if (r.remaining !== null) r.remaining--;
       r.hits++;
-      return r;
+      taken[slot] = r;
     }
-    return null;
+    return taken;
   }
 
   begin(req) {
@@ -116,7 +135,10 @@ export async function writeResponse(ctx, status, headers, body) {
   }
   if (fault && fault.kind === 'cut') res.flushHeaders();
   const source = typeof body === 'string' ? [Buffer.from(body)] : Buffer.isBuffer(body) ? [body] : body;
-  const cut = fault && fault.kind === 'cut' ? fault.after_bytes : Infinity;
+  const length = Number(headers['Content-Length']);
+  const cut = fault && fault.kind === 'cut'
+    ? (fault.after_fraction !== undefined && Number.isFinite(length) ? Math.floor(length * fault.after_fraction) : fault.after_bytes)
+    : Infinity;
   const slow = fault && fault.kind === 'slow' ? fault : null;
   let sent = 0;
   try {

@@ -148,7 +148,8 @@ async function handle(state, req, res) {
   const entry = state.control.begin(req);
   trackClose(entry, res);
   const ctx = { req, res, entry, fault: null, url, state };
-  const rule = state.control.take(req.method, url.pathname + url.search);
+  const { fault: rule, etag: newVersion } = state.control.take(req.method, url.pathname + url.search);
+  ctx.etag = newVersion ? newVersion.etag : null;
   if (rule) {
     entry.fault = rule.kind;
     if (rule.kind === 'status') return sendFault(ctx, rule);
@@ -463,7 +464,8 @@ async function handleModelResolve(ctx, { id, file }) {
 /** Serves a file with ETag, Accept-Ranges and a single-range 206/416, like the Hub. */
 async function sendFile(ctx, ds, f, commit = ds.sha) {
   const size = f.size;
-  const etag = await etagOf(f);
+  // An etag rule serves the file as a new version (same bytes, another ETag).
+  const etag = ctx.etag || (await etagOf(f));
   const base = {
     ...corsHeaders(),
     'Content-Type': CONTENT_TYPES[path.extname(f.path).toLowerCase()] || 'application/octet-stream',
@@ -476,7 +478,9 @@ async function sendFile(ctx, ds, f, commit = ds.sha) {
   if (inm && inm.split(',').map((s) => s.trim().replace(/^W\//, '')).includes(etag)) {
     return writeResponse(ctx, 304, base, null);
   }
-  const range = parseRange(ctx.req.headers.range, size);
+  // If-Range (RFC 9110 13.1.5): a range is served only while the validator still matches.
+  const ifRange = ctx.req.headers['if-range'];
+  const range = ifRange && ifRange.trim() !== etag ? null : parseRange(ctx.req.headers.range, size);
   if (range === 'unsatisfiable') {
     return writeResponse(ctx, 416, { ...base, 'Content-Range': `bytes */${size}`, 'Content-Length': '0' }, null);
   }

@@ -589,6 +589,53 @@ describe('faults and the request log', () => {
     await control('DELETE', 'faults');
   });
 
+  test('every/skip schedules, a cut after a fraction of the body, and a new version (etag + If-Range)', async () => {
+    const file = `/datasets/${OST}/resolve/main/openhands/swegym_jsonl/0000.jsonl`;
+    await control('DELETE', 'requests');
+    await control('POST', 'faults', [
+      { match: 'swegym_jsonl/0000.jsonl', kind: 'status', status: 429, every: 3 },
+      { match: 'swegym_jsonl/0000.jsonl', kind: 'cut', after_fraction: 0.5, every: 2 },
+    ]);
+    // Requests 1..6: the status rule sees all six and takes the 3rd and 6th; the cut rule sees
+    // only the four the status rule left (1, 2, 4, 5) and takes its 2nd and 4th (2 and 5).
+    const kinds = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await get(file);
+      if (r.status === 429) {
+        assert.equal(r.headers.get('retry-after'), '1');
+        await r.arrayBuffer();
+        kinds.push('429');
+        continue;
+      }
+      const body = await r.arrayBuffer().then((b) => Buffer.from(b), () => null);
+      kinds.push(body ? (body.equals(JSONL) ? 'whole' : 'short') : 'cut');
+    }
+    assert.deepEqual(kinds, ['whole', 'cut', '429', 'whole', 'cut', '429']);
+    const log = await control('GET', 'requests');
+    const cuts = log.filter((x) => x.cut);
+    assert.ok(cuts.every((x) => x.bytes === Math.floor(JSONL.length / 2)), JSON.stringify(cuts));
+    await control('DELETE', 'faults');
+
+    const first = await get(file, { headers: { Range: 'bytes=0-99' } });
+    const etag = first.headers.get('etag');
+    await first.arrayBuffer();
+    await control('POST', 'faults', { match: 'swegym_jsonl/0000.jsonl', kind: 'etag', etag: '"v2"', skip: 1 });
+    // The first request after the rule still sees the old version; If-Range holds.
+    const same = await get(file, { headers: { Range: 'bytes=100-199', 'If-Range': etag } });
+    assert.equal(same.status, 206);
+    assert.equal(same.headers.get('etag'), etag);
+    await same.arrayBuffer();
+    // Then the file is a new version: the old validator fails, the whole file comes with 200.
+    const changed = await get(file, { headers: { Range: 'bytes=100-199', 'If-Range': etag } });
+    assert.equal(changed.status, 200);
+    assert.equal(changed.headers.get('etag'), '"v2"');
+    assert.ok(Buffer.from(await changed.arrayBuffer()).equals(JSONL));
+    const current = await get(file, { headers: { Range: 'bytes=100-199', 'If-Range': '"v2"' } });
+    assert.equal(current.status, 206);
+    await current.arrayBuffer();
+    await control('DELETE', 'faults');
+  });
+
   test('slow: chunks with delays; a client abort is logged', async () => {
     await control('POST', 'faults', { match: 'swegym_jsonl/0000.jsonl', kind: 'slow', chunk_bytes: 65536, delay_ms: 60, times: 1 });
     const t0 = Date.now();

@@ -11,9 +11,11 @@
 mod error;
 mod push_down;
 mod response;
+pub mod resume;
 mod url;
 
 pub use error::{ErrorResponse, HubError, HubErrorKind, RateLimit, RetryPolicy};
+pub use resume::{BodyRead, ReadCounts, Take};
 pub use push_down::{push_down, PushDown};
 pub use response::{
     parse_json, DatasetInfoResponse, Feature, HubDatasetInfo, InfoResponse, IsValidResponse,

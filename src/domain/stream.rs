@@ -5,16 +5,19 @@
 //! [`JsonlDecoder`] sits on top and yields, per non-blank line, a row or a [`LineError`], and
 //! goes on after errors. [`JsonArrayDecoder`] does the same for the elements of a JSON array of
 //! rows. [`decode_document`] reads a whole file that may be JSONL, a JSON array of rows, or one
-//! JSON object; [`DocumentDecoder`] reads the first two a piece at a time. Nothing here does IO:
+//! JSON object; [`DocumentDecoder`] reads the first two a piece at a time. [`RowKey`] and
+//! [`OnceGuard`] key each row by where its bytes are, so that it is written once. Nothing here does IO:
 //! the network layer and the CLI feed bytes in.
 
 mod array;
+mod key;
 
 use serde_json::Value;
 
 use crate::domain::diagnostic::Diagnostic;
 
 pub use array::JsonArrayDecoder;
+pub use key::{OnceGuard, RowKey};
 
 /// One complete line, without its terminator (`\n` or `\r\n`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -25,6 +25,9 @@ pub enum HubErrorKind {
     Network,
     /// The response was not what the API documents.
     Decode,
+    /// The file changed while it was read (another `ETag`): what was read of it is void and
+    /// the read starts again from zero (see `resume`).
+    Changed,
     /// Another HTTP status.
     Other,
 }
@@ -213,6 +216,14 @@ impl RetryPolicy {
     /// The wait before attempt `attempt + 1` after `error` on attempt `attempt` (1-based), or
     /// `None` to give up.
     pub fn delay_ms(&self, attempt: u32, error: &HubError) -> Option<u64> {
+        self.delay_with_jitter(attempt, error, 1.0)
+    }
+
+    /// Like [`delay_ms`](Self::delay_ms), with "equal jitter" on backoff waits: the wait is
+    /// between half and all of the backoff, by `jitter` in `[0, 1]` (random in the browser),
+    /// so that many readers failing together do not come back together. The service's own wait
+    /// (`Retry-After`, `RateLimit`) is kept as given.
+    pub fn delay_with_jitter(&self, attempt: u32, error: &HubError, jitter: f64) -> Option<u64> {
         if !error.is_retryable() || attempt >= self.max_attempts {
             return None;
         }
@@ -220,6 +231,8 @@ impl RetryPolicy {
             return Some((seconds * 1000).max(self.base_delay_ms));
         }
         let factor = 1u64 << (attempt.saturating_sub(1)).min(16);
-        Some((self.base_delay_ms * factor).min(self.max_delay_ms))
+        let backoff = (self.base_delay_ms * factor).min(self.max_delay_ms);
+        let spread = (backoff as f64 / 2.0 * jitter.clamp(0.0, 1.0)).round() as u64;
+        Some(backoff / 2 + spread.min(backoff - backoff / 2))
     }
 }
