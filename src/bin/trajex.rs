@@ -122,10 +122,7 @@ fn read_rows(
         reader.read_to_end(&mut all)?;
         let rows = match kind {
             FileKind::Parquet => parquet_rows(&all)
-                .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err.to_string()))?
-                .into_iter()
-                .map(Ok)
-                .collect(),
+                .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err.to_string()))?,
             _ => archive::read_archive(&all),
         };
         for row in rows {

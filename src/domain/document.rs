@@ -258,7 +258,7 @@ pub fn gather_document(bytes: &[u8]) -> Vec<(Option<Vec<u8>>, RowResult)> {
 pub fn read_file(bytes: &[u8]) -> Vec<(Option<Vec<u8>>, RowResult)> {
     match FileKind::sniff(bytes) {
         FileKind::Parquet => match parquet_rows(bytes) {
-            Ok(rows) => rows.into_iter().map(|row| (None, Ok(row))).collect(),
+            Ok(rows) => rows.into_iter().map(|row| (None, row)).collect(),
             Err(error) => vec![(
                 None,
                 Err(crate::domain::stream::LineError {
@@ -276,24 +276,58 @@ pub fn read_file(bytes: &[u8]) -> Vec<(Option<Vec<u8>>, RowResult)> {
 }
 
 /// The rows of a whole Parquet file, each with its one-based row number as `line_no` and no
-/// byte position (a Parquet row has no source text of its own).
+/// byte position (a Parquet row has no source text of its own). A row group that cannot be
+/// decoded gives one error per row it declares (`row group G: ...`), so counts stay whole and
+/// the other groups are still read.
 ///
 /// # Errors
-/// When the bytes are not a Parquet file the reader can decode (see
-/// [`crate::domain::parquet::decode_file`]).
+/// When the footer cannot be read (not Parquet, a metadata length past the file's start,
+/// corrupt metadata; see [`crate::domain::parquet::read_layout`]): then no row count is known.
 pub fn parquet_rows(
     bytes: &[u8],
-) -> Result<Vec<DecodedRow>, crate::domain::parquet::ParquetReadError> {
-    let values = crate::domain::parquet::decode_file(bytes::Bytes::copy_from_slice(bytes))?;
-    Ok(values
-        .into_iter()
-        .enumerate()
-        .map(|(idx, value)| DecodedRow {
-            value,
-            line_no: idx as u64 + 1,
-            byte_offset: 0,
-            byte_len: 0,
-            diagnostics: Vec::new(),
-        })
-        .collect())
+) -> Result<Vec<RowResult>, crate::domain::parquet::ParquetReadError> {
+    use crate::domain::parquet::{decode_row_group, read_layout, LayoutRead, ParquetReadError};
+    let layout = match read_layout(bytes.len() as u64, bytes)? {
+        LayoutRead::Layout(layout) => layout,
+        LayoutRead::NeedTail(needed) => {
+            return Err(ParquetReadError(format!(
+                "the footer asks for {needed} bytes of metadata, more than the file's {}",
+                bytes.len()
+            )))
+        }
+    };
+    let whole = bytes::Bytes::copy_from_slice(bytes);
+    let mut rows = Vec::new();
+    for (group_idx, group) in layout.row_groups.iter().enumerate() {
+        let span = usize::try_from(group.start).ok().zip(usize::try_from(group.end).ok());
+        let decoded = match span.filter(|(start, end)| start <= end && *end <= bytes.len()) {
+            Some((start, end)) => decode_row_group(&layout, group_idx, whole.slice(start..end)),
+            None => Err(ParquetReadError(format!(
+                "its bytes {}..{} are past the file's end ({} bytes)",
+                group.start,
+                group.end,
+                bytes.len()
+            ))),
+        };
+        match decoded {
+            Ok(values) => {
+                for value in values {
+                    let line_no = rows.len() as u64 + 1;
+                    let diagnostics = Vec::new();
+                    let row = DecodedRow { value, line_no, byte_offset: 0, byte_len: 0, diagnostics };
+                    rows.push(Ok(row));
+                }
+            }
+            Err(error) => {
+                for _ in 0..group.n_rows {
+                    rows.push(Err(crate::domain::stream::LineError {
+                        line_no: rows.len() as u64 + 1,
+                        byte_offset: 0,
+                        message: format!("row group {group_idx}: {error}"),
+                    }));
+                }
+            }
+        }
+    }
+    Ok(rows)
 }

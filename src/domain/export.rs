@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::domain::hub::ReadCounts;
 use crate::domain::template::{ChatTemplate, RenderOptions, TemplateError};
 use crate::domain::trajectory::{CallRef, Role, Trajectory};
 
@@ -264,6 +265,14 @@ pub struct ExportCounts {
     /// `source:row: message` (at most 100 are listed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skip_notes: Vec<String>,
+    /// How the source was read: requests tried again, of those the reads resumed from a byte
+    /// offset, and reads started again from zero because a file changed (the rows of the void
+    /// read are not in any count).
+    pub reads: ReadCounts,
+    /// Rows the reader handed on again (a key not after the last one written) and not written
+    /// again (count; see [`OnceGuard`](crate::domain::stream::OnceGuard)). Not part of
+    /// `rows_read`.
+    pub repeated_rows_dropped: u64,
 }
 
 impl ExportCounts {
@@ -282,6 +291,16 @@ impl ExportCounts {
         if let Some(note) = note.filter(|_| self.skip_notes.len() < 100) {
             self.skip_notes.push(note);
         }
+    }
+
+    /// Starts the counts again from zero (the read was void: a file changed), keeping how it
+    /// was read.
+    pub fn start_again(&mut self) {
+        *self = ExportCounts {
+            reads: self.reads,
+            repeated_rows_dropped: self.repeated_rows_dropped,
+            ..ExportCounts::default()
+        };
     }
 
     /// Whether every row read is accounted for.

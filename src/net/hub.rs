@@ -22,10 +22,11 @@ use wasm_bindgen::JsCast;
 
 use super::{js_message, AbortHandle};
 use crate::domain::document::{read_file, FileKind, Gatherer};
+use crate::domain::hub::resume::changed_error;
 use crate::domain::hub::{
-    choose_source, forced_source, parse_json, Endpoints, ErrorResponse, HubDatasetInfo, HubError,
-    HubErrorKind, InfoResponse, ParquetFile, ParquetFilesResponse, RetryPolicy, RowsPage,
-    RowsQuery, SizeResponse, SplitRef, SplitSource, SplitsResponse,
+    choose_source, forced_source, parse_json, BodyRead, Endpoints, ErrorResponse, HubDatasetInfo,
+    HubError, HubErrorKind, InfoResponse, ParquetFile, ParquetFilesResponse, ReadCounts,
+    RetryPolicy, RowsPage, RowsQuery, SizeResponse, SplitRef, SplitSource, SplitsResponse, Take,
 };
 use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
@@ -33,13 +34,14 @@ use crate::domain::parquet::{
     decode_row_group, plan_reads, read_layout, HeldBytes, LayoutRead, HEAD_PREFETCH, MAX_READ_SPAN,
     TAIL_PROBE,
 };
-use crate::domain::stream::{DecodedRow, JsonlDecoder, RowResult};
+use crate::domain::stream::{DecodedRow, JsonlDecoder, RowKey, RowResult};
 use crate::domain::trajectory::{Origin, Trajectory};
 
 /// A `/rows` page as fetched: its URL, its body (or the error), and the waits before it.
 type FetchedPage = (String, Result<Vec<u8>, HubError>, Vec<(HubError, u64)>);
 
-/// Fetches the `/rows` (or `/filter`, `/search`) page at `offset`, with the client's retries.
+/// Fetches the `/rows` (or `/filter`, `/search`) page at `offset`, with the client's retries
+/// (a body cut short is asked for again whole).
 async fn fetch_rows_page(
     client: &HubClient,
     abort: &AbortHandle,
@@ -49,40 +51,35 @@ async fn fetch_rows_page(
 ) -> FetchedPage {
     let url = client.endpoints.rows(split, query, offset, ROWS_PAGE);
     let mut waits = Vec::new();
-    let fetched =
-        client.get(&url, None, abort, &mut |error, delay| waits.push((error.clone(), delay))).await;
-    let body = match fetched {
-        Ok(fetched) => fetched.bytes(&url).await,
-        Err(error) => Err(error),
-    };
+    let mut read = BodyRead::answer(&url);
+    let body = client
+        .read_body(&mut read, abort, &mut |error, delay| waits.push((error.clone(), delay)))
+        .await;
     (url, body, waits)
 }
 
-/// A parquet byte span as fetched: its bytes (or the error) and the waits before it.
-type FetchedSpan = (Result<Bytes, HubError>, Vec<(HubError, u64)>);
+/// A parquet byte span as fetched: its bytes (or the error), the waits before it, the read's
+/// counts and the file's `ETag` as the span's response gave it.
+type FetchedSpan = (Result<Bytes, HubError>, Vec<(HubError, u64)>, ReadCounts, Option<String>);
 
-/// Fetches bytes `start..end` of the file at `url` with one range request, with the client's
-/// retries. Errors when the server ignores the range.
+/// Fetches bytes `start..end` of the file at `url` with range requests, with the client's
+/// retries; a body cut short goes on from the bytes kept. `etag` is the file's validator (its
+/// footer's response): a span of another version is a [`HubErrorKind::Changed`] error.
 async fn fetch_span(
     client: HubClient,
     abort: AbortHandle,
     url: String,
     start: u64,
     end: u64,
+    etag: Option<String>,
 ) -> FetchedSpan {
-    let range = format!("bytes={start}-{}", end.saturating_sub(1));
     let mut waits = Vec::new();
-    let fetched = client
-        .get(&url, Some(&range), &abort, &mut |error, delay| waits.push((error.clone(), delay)))
-        .await;
-    let body = match fetched {
-        Ok(fetched) if fetched.status == 206 => fetched.bytes(&url).await.map(Bytes::from),
-        Ok(_) => {
-            Err(HubError::network(&url, format!("the server ignored the range request ({range})")))
-        }
-        Err(error) => Err(error),
-    };
-    (body, waits)
+    let mut read = BodyRead::new(&url, start, Some(end)).with_validator(etag.as_deref());
+    let body = client
+        .read_body(&mut read, &abort, &mut |error, delay| waits.push((error.clone(), delay)))
+        .await
+        .map(Bytes::from);
+    (body, waits, read.counts, read.validator().map(str::to_owned))
 }
 
 /// Parquet spans requested ahead of the one being decoded (count, the current one included):
@@ -156,6 +153,42 @@ impl Fetched {
             .map_err(|err| HubError::network(url, js_message(&err)))?;
         Ok(js_sys::Uint8Array::new(&buffer).to_vec())
     }
+
+    /// Judges this response for `read` (status, `Content-Range`, `ETag`).
+    fn take(&self, read: &mut BodyRead) -> Result<Take, HubError> {
+        let (range, etag) = (self.header("content-range"), self.header("etag"));
+        read.on_response(self.status, range.as_deref(), etag.as_deref())
+    }
+
+    /// The body as a stream of chunks.
+    fn chunks(&self, url: &str) -> Result<BodyChunks, HubError> {
+        let body =
+            self.response.body().ok_or_else(|| HubError::network(url, "the response has no body"))?;
+        Ok(BodyChunks(wasm_streams::ReadableStream::from_raw(body).into_stream()))
+    }
+}
+
+/// A response body read a chunk at a time; an error is the connection lost mid-body.
+struct BodyChunks(wasm_streams::readable::IntoStream<'static>);
+
+impl BodyChunks {
+    async fn next(&mut self) -> Option<Result<Vec<u8>, String>> {
+        let chunk = self.0.next().await?;
+        Some(match chunk {
+            // Fetch body streams yield Uint8Arrays: copy each once, straight into wasm memory
+            // (`new Uint8Array(chunk)` would copy it once more in JS).
+            Ok(chunk) => Ok(match chunk.dyn_into::<js_sys::Uint8Array>() {
+                Ok(view) => view.to_vec(),
+                Err(other) => js_sys::Uint8Array::new(&other).to_vec(),
+            }),
+            Err(err) => Err(js_message(&err)),
+        })
+    }
+}
+
+/// A number in `[0, 1)` to spread backoff waits (`Math.random`).
+fn jitter() -> f64 {
+    js_sys::Math::random()
 }
 
 /// Progress of reading a split.
@@ -173,6 +206,10 @@ pub struct SplitProgress {
     pub total_rows: Option<u64>,
     /// Retries so far (count).
     pub retries: u32,
+    /// Of those, reads that went on from a byte offset with a range request (count).
+    pub resumed: u64,
+    /// Times the read started again from zero because a file changed (count).
+    pub restarted: u64,
     /// What is happening now, when it is worth saying (`rate limited: retrying in 3 s`).
     pub notice: Option<String>,
 }
@@ -185,8 +222,16 @@ pub struct SplitBatch {
     /// The source bytes of each row (a JSONL line, or the row serialized as JSON), in the same
     /// order, when asked for with `keep_raw`.
     pub raw: Vec<Vec<u8>>,
+    /// Where each row's bytes are, in the same order: a consumer that writes rows (the
+    /// export) admits each key once ([`OnceGuard`](crate::domain::stream::OnceGuard)).
+    pub keys: Vec<RowKey>,
     /// Rows that could not be read: (row index, reason).
     pub errors: Vec<(u64, String)>,
+    /// Where each error's bytes are, in the same order as `errors`.
+    pub error_keys: Vec<RowKey>,
+    /// Everything delivered before this batch is void (a file changed while it was read, and
+    /// the read started again from zero): drop it, rows, errors and counts.
+    pub restart: bool,
     /// Totals after this batch.
     pub progress: SplitProgress,
 }
@@ -197,56 +242,26 @@ impl HubClient {
         HubClient { endpoints, ..Default::default() }
     }
 
-    /// GETs `url` (with an optional `Range`), retrying what may succeed later; `on_wait` hears
-    /// about each wait. Returns the response once its status is a success.
-    async fn get(
-        &self,
-        url: &str,
-        range: Option<&str>,
-        abort: &AbortHandle,
-        on_wait: &mut dyn FnMut(&HubError, u64),
-    ) -> Result<Fetched, HubError> {
-        // Data (file bodies and ranges) bypasses the HTTP cache: a split can be gigabytes, and a
-        // resumed stream must get the bytes it asks for. API answers may be cached.
-        let cache = if range.is_some() || url.contains("/resolve/") || url.ends_with(".parquet") {
-            web_sys::RequestCache::NoStore
-        } else {
-            web_sys::RequestCache::Default
-        };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let error = match self.get_once(url, range, cache, abort).await {
-                Ok(fetched) => return Ok(fetched),
-                Err(error) => error,
-            };
-            match self.retry.delay_ms(attempt, &error) {
-                Some(delay) if !abort.is_aborted() => {
-                    on_wait(&error, delay);
-                    sleep_ms(delay).await;
-                    if abort.is_aborted() {
-                        return Err(aborted(url));
-                    }
-                }
-                _ => return Err(error),
-            }
-        }
-    }
-
+    /// One GET of `url` with `headers` (`Range`, `If-Range`); the response once its status
+    /// is a success, else the service's error.
     async fn get_once(
         &self,
         url: &str,
-        range: Option<&str>,
-        cache: web_sys::RequestCache,
+        headers: &[(&'static str, String)],
         abort: &AbortHandle,
     ) -> Result<Fetched, HubError> {
         if abort.is_aborted() {
             return Err(aborted(url));
         }
+        // Data (file bodies and ranges) bypasses the HTTP cache: a split can be gigabytes, and a
+        // resumed stream must get the bytes it asks for. API answers may be cached.
+        let data = !headers.is_empty() || url.contains("/resolve/") || url.ends_with(".parquet");
+        let cache =
+            if data { web_sys::RequestCache::NoStore } else { web_sys::RequestCache::Default };
         let mut request =
             gloo_net::http::Request::get(url).abort_signal(abort.signal().as_ref()).cache(cache);
-        if let Some(range) = range {
-            request = request.header("Range", range);
+        for (name, value) in headers {
+            request = request.header(name, value);
         }
         if let Some(token) = self.token.as_deref().filter(|t| !t.is_empty()) {
             if self.token_everywhere || Endpoints::is_hugging_face_url(url) {
@@ -284,21 +299,110 @@ impl HubClient {
         ))
     }
 
+    /// Reads the body `read` describes to its end, with the client's retries: a failed try
+    /// (an error status that may pass, a connection lost mid-body, a span cut short) is tried
+    /// again after the wait `read` gives, from the first byte not kept. A whole file that
+    /// changes is read again from the start; a span of a changed file is a
+    /// [`HubErrorKind::Changed`] error (its file's layout is void). `on_wait` hears about each
+    /// wait (the error, ms).
+    async fn read_body(
+        &self,
+        read: &mut BodyRead,
+        abort: &AbortHandle,
+        on_wait: &mut dyn FnMut(&HubError, u64),
+    ) -> Result<Vec<u8>, HubError> {
+        let url = read.url().to_owned();
+        let mut buf = Vec::new();
+        loop {
+            let error = match self.get_once(&url, &read.request_headers(), abort).await {
+                Err(error) => error,
+                Ok(fetched) => match self.take_body(&fetched, read, &mut buf, abort).await? {
+                    None => return Ok(buf),
+                    Some(error) => error,
+                },
+            };
+            if abort.is_aborted() {
+                return Err(aborted(&url));
+            }
+            let delay = read.on_failure(&error, &self.retry, jitter())?;
+            buf.truncate((read.offset() - read.start()) as usize);
+            on_wait(&error, delay);
+            sleep_ms(delay).await;
+            if abort.is_aborted() {
+                return Err(aborted(&url));
+            }
+        }
+    }
+
+    /// Adds the body of `fetched` to `buf` as `read` judges it; `Ok(None)` once the body is
+    /// whole, `Ok(Some(error))` for a failure worth another try.
+    async fn take_body(
+        &self,
+        fetched: &Fetched,
+        read: &mut BodyRead,
+        buf: &mut Vec<u8>,
+        abort: &AbortHandle,
+    ) -> Result<Option<HubError>, HubError> {
+        let url = read.url().to_owned();
+        let mut skip = match fetched.take(read)? {
+            Take::Continue { skip } => skip,
+            Take::Changed { was, now } if read.is_span() => {
+                return Err(changed_error(&url, was.as_deref(), now.as_deref()))
+            }
+            Take::Changed { now, .. } => {
+                buf.clear();
+                read.restart(now.as_deref());
+                if fetched.status != 200 {
+                    // Not the whole new file: ask for it again from the start.
+                    let message = "the file changed while it was read; asking for it again";
+                    return Ok(Some(HubError::network(&url, message)));
+                }
+                read.start()
+            }
+        };
+        let mut chunks = fetched.chunks(&url)?;
+        while let Some(chunk) = chunks.next().await {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(message) => {
+                    return Ok(Some(HubError::network(&url, format!("connection lost: {message}"))))
+                }
+            };
+            if abort.is_aborted() {
+                return Err(aborted(&url));
+            }
+            let mut bytes = &chunk[..];
+            let n = (skip as usize).min(bytes.len());
+            bytes = &bytes[n..];
+            skip -= n as u64;
+            if let Some(remaining) = read.remaining() {
+                bytes = &bytes[..bytes.len().min(remaining as usize)];
+            }
+            buf.extend_from_slice(bytes);
+            read.keep(bytes.len() as u64);
+            if read.is_complete() {
+                return Ok(None);
+            }
+        }
+        if read.remaining().is_some_and(|r| r > 0) {
+            return Ok(Some(HubError::network(&url, "the body ended before the span's last byte")));
+        }
+        Ok(None)
+    }
+
     async fn get_json<T: serde::de::DeserializeOwned>(
         &self,
         url: &str,
         abort: &AbortHandle,
     ) -> Result<T, HubError> {
-        let fetched = self.get(url, None, abort, &mut |_, _| {}).await?;
-        let body = fetched.bytes(url).await?;
+        let body = self.read_body(&mut BodyRead::answer(url), abort, &mut |_, _| {}).await?;
         parse_json(&body, url)
     }
 
     /// The whole body of a file at `url` (a resolve URL of a dataset or model repo), with the
-    /// client's retries and token rules.
+    /// client's retries and token rules; a body cut short goes on with a range request.
     pub async fn file_bytes(&self, url: &str, abort: &AbortHandle) -> Result<Vec<u8>, HubError> {
-        let fetched = self.get(url, None, abort, &mut |_, _| {}).await?;
-        fetched.bytes(url).await
+        self.read_body(&mut BodyRead::new(url, 0, None), abort, &mut |_, _| {}).await
     }
 
     /// The dataset's (config, split) pairs (`/splits`).
@@ -412,7 +516,10 @@ impl HubClient {
 
     /// Reads every row from `source` (a split, or JSONL files at any URL), calling `on_batch`
     /// as rows arrive (at least once at the end); rows get `origin` and are numbered from 0 in
-    /// order. Stops early, with a network error saying `cancelled`, when `abort` fires.
+    /// order, each keyed by where its bytes are ([`SplitBatch::keys`]). A file that changes
+    /// while it is read voids the read: a batch with `restart` says so, and every file is read
+    /// again from the start (at most [`MAX_RESTARTS`] times). Stops early, with a network
+    /// error saying `cancelled`, when `abort` fires.
     pub async fn stream(
         &self,
         origin: Origin,
@@ -427,29 +534,30 @@ impl HubClient {
             keep_raw,
             progress: SplitProgress { source: source.describe(), ..Default::default() },
             next_row_idx: 0,
+            file_idx: 0,
             abort,
             on_batch,
         };
-        match source {
-            SplitSource::Jsonl { urls } => {
-                for url in urls {
-                    reader.jsonl_file(url).await?;
+        loop {
+            match reader.read_source(source).await {
+                Ok(()) => break,
+                Err(error)
+                    if error.kind == HubErrorKind::Changed
+                        && reader.progress.restarted < MAX_RESTARTS =>
+                {
+                    reader.start_again(&error)
                 }
+                Err(error) => return Err(error),
             }
-            SplitSource::Parquet { files } => {
-                reader.progress.total_rows = None;
-                for file in files {
-                    reader.parquet_file(file).await?;
-                }
-            }
-            SplitSource::ViewerRows(split) => reader.viewer_rows(split, &RowsQuery::All).await?,
-            SplitSource::ViewerQuery(split, query) => reader.viewer_rows(split, query).await?,
         }
         let progress = reader.progress.clone();
         (reader.on_batch)(SplitBatch { progress: progress.clone(), ..Default::default() });
         Ok(progress)
     }
 }
+
+/// How many times a read starts again from zero when files change under it.
+pub const MAX_RESTARTS: u64 = 3;
 
 /// The state of one [`HubClient::stream`].
 struct SplitReader<'a> {
@@ -458,22 +566,63 @@ struct SplitReader<'a> {
     keep_raw: bool,
     progress: SplitProgress,
     next_row_idx: u64,
+    /// Index of the file being read in the source's list.
+    file_idx: u32,
     abort: &'a AbortHandle,
     on_batch: &'a mut dyn FnMut(SplitBatch),
 }
 
 impl SplitReader<'_> {
+    /// Reads every file of `source` in order.
+    async fn read_source(&mut self, source: &SplitSource) -> Result<(), HubError> {
+        match source {
+            SplitSource::Jsonl { urls } => {
+                for (idx, url) in urls.iter().enumerate() {
+                    self.file_idx = idx as u32;
+                    self.jsonl_file(url).await?;
+                }
+            }
+            SplitSource::Parquet { files } => {
+                self.progress.total_rows = None;
+                for (idx, file) in files.iter().enumerate() {
+                    self.file_idx = idx as u32;
+                    self.parquet_file(file).await?;
+                }
+            }
+            SplitSource::ViewerRows(split) => self.viewer_rows(split, &RowsQuery::All).await?,
+            SplitSource::ViewerQuery(split, query) => self.viewer_rows(split, query).await?,
+        }
+        Ok(())
+    }
+
+    /// Voids what was delivered (a file changed: `error` says which) and starts counting
+    /// again from zero; the next read goes over every file again.
+    fn start_again(&mut self, error: &HubError) {
+        self.next_row_idx = 0;
+        self.progress.rows = 0;
+        self.progress.errors = 0;
+        self.progress.total_rows = None;
+        self.progress.restarted += 1;
+        self.progress.notice = Some(error.user_message());
+        let progress = self.progress.clone();
+        (self.on_batch)(SplitBatch { restart: true, progress, ..Default::default() });
+    }
+
+    fn key(&self, position: u64, part: u32) -> RowKey {
+        RowKey { file: self.file_idx, position, part }
+    }
     fn take_row_idx(&mut self) -> u64 {
         let row_idx = self.next_row_idx;
         self.next_row_idx += 1;
         row_idx
     }
 
-    /// Adds a decoded row (or its error) to `batch`.
-    fn add(&mut self, batch: &mut SplitBatch, raw: Option<&[u8]>, result: RowResult) {
+    /// Adds a decoded row (or its error) to `batch`, keyed by `key`.
+    fn add(&mut self, batch: &mut SplitBatch, raw: Option<&[u8]>, result: RowResult, key: RowKey) {
         let row_idx = self.take_row_idx();
         match result {
             Ok(row) => {
+                batch.keys.push(key);
                 if self.keep_raw {
                     batch.raw.push(match raw {
                         Some(bytes) => bytes.to_vec(),
@@ -485,15 +634,18 @@ impl SplitReader<'_> {
             }
             Err(error) => {
                 batch.errors.push((row_idx, error.to_string()));
+                batch.error_keys.push(key);
                 self.progress.errors += 1;
             }
         }
     }
 
-    fn add_value(&mut self, batch: &mut SplitBatch, value: Value) {
+    /// Adds a row given as a JSON value (a parquet row, a viewer row) at `position`.
+    fn add_value(&mut self, batch: &mut SplitBatch, value: Value, position: u64) {
         let row =
             DecodedRow { value, line_no: 0, byte_offset: 0, byte_len: 0, diagnostics: Vec::new() };
-        self.add(batch, None, Ok(row));
+        let key = self.key(position, 0);
+        self.add(batch, None, Ok(row), key);
         if let Some(trajectory) = batch.trajectories.last_mut() {
             trajectory.source.line_no = None;
             trajectory.source.byte_offset = None;
@@ -506,123 +658,112 @@ impl SplitReader<'_> {
         (self.on_batch)(batch);
     }
 
-    /// GETs with the client's retries, noting each wait in the progress.
-    async fn get(&mut self, url: &str, range: Option<&str>) -> Result<Fetched, HubError> {
-        let mut waits = Vec::new();
-        let fetched = self
-            .client
-            .get(url, range, self.abort, &mut |error, delay| waits.push((error.clone(), delay)))
-            .await;
-        for (error, delay) in &waits {
-            Self::note_wait(&mut self.progress, error, *delay);
-        }
-        fetched
-    }
-
-    fn note_wait(progress: &mut SplitProgress, error: &HubError, delay_ms: u64) {
+    /// Counts a retry (`resumed`: one that goes on from a byte offset) and says what it waits for.
+    fn note_wait(progress: &mut SplitProgress, error: &HubError, delay_ms: u64, resumed: bool) {
         progress.retries += 1;
+        progress.resumed += u64::from(resumed);
         progress.notice =
             Some(format!("{}; retrying in {} s", error.user_message(), delay_ms.div_ceil(1000)));
     }
 
     /// Streams one JSONL file; after a cut connection or a retryable error, asks again from the
-    /// last complete line with a range request.
+    /// byte after the last complete line handed on, with a range request guarded by the file's
+    /// `ETag` ([`BodyRead`]). A file that changed is a [`HubErrorKind::Changed`] error (the
+    /// caller starts again).
     ///
     /// The file's kind is told from its start (up to its first line): JSONL is decoded as it
     /// arrives; anything else (a pretty-printed JSON document, one line holding an array of
     /// rows, a Parquet file, a zip archive of samples, as a `?file=` URL may name) is held
     /// whole and read by the core's [`read_file`] once complete.
     async fn jsonl_file(&mut self, url: &str) -> Result<(), HubError> {
+        let mut read = BodyRead::new(url, 0, None);
         let mut decoder = JsonlDecoder::new();
         // One trajectory per run of event lines (a Claude Code session file opened by URL).
         let mut gatherer = Gatherer::new();
         // The file's first bytes while its kind is not known, then all of it if not JSONL.
         let mut held = Some(Vec::new());
         let mut streams_lines = false;
-        let mut failures = 0;
         loop {
-            let offset = match &held {
-                Some(bytes) if !streams_lines => bytes.len() as u64,
-                _ => decoder.resume_offset(),
-            };
-            let range = (offset > 0).then(|| format!("bytes={offset}-"));
-            let fetched = self.get(url, range.as_deref()).await?;
-            // A server that ignores the range sends the file from its start: skip what we have.
-            let mut skip = if offset > 0 && fetched.status != 206 { offset } else { 0 };
-            let Some(body) = fetched.response.body() else {
-                return Err(HubError::network(url, "the response has no body"));
-            };
-            let mut chunks = wasm_streams::ReadableStream::from_raw(body).into_stream();
-            let mut failure = None;
-            while let Some(chunk) = chunks.next().await {
-                let chunk = match chunk {
-                    // Fetch body streams yield Uint8Arrays: copy each once, straight into
-                    // wasm memory (`new Uint8Array(chunk)` would copy it once more in JS).
-                    Ok(chunk) => match chunk.dyn_into::<js_sys::Uint8Array>() {
-                        Ok(view) => view.to_vec(),
-                        Err(other) => js_sys::Uint8Array::new(&other).to_vec(),
-                    },
-                    Err(err) => {
-                        failure = Some(js_message(&err));
-                        break;
-                    }
-                };
-                self.abort.checkpoint().await;
-                let mut bytes = &chunk[..];
-                if skip > 0 {
-                    let n = (skip as usize).min(bytes.len());
-                    bytes = &bytes[n..];
-                    skip -= n as u64;
-                }
-                self.progress.bytes += bytes.len() as u64;
-                let probed;
-                if let Some(start) = held.as_mut().filter(|_| !streams_lines) {
-                    start.extend_from_slice(bytes);
-                    match kind_from_start(start) {
-                        None | Some(false) => {
-                            // Not known yet, or held whole until the end.
-                            self.deliver(SplitBatch::default());
-                            continue;
+            let client = self.client;
+            let error = match client.get_once(url, &read.request_headers(), self.abort).await {
+                Err(error) => error,
+                Ok(fetched) => {
+                    let mut skip = match fetched.take(&mut read)? {
+                        Take::Continue { skip } => skip,
+                        Take::Changed { was, now } => {
+                            return Err(changed_error(url, was.as_deref(), now.as_deref()))
                         }
-                        Some(true) => {
-                            streams_lines = true;
-                            probed = held.take().unwrap_or_default();
-                            bytes = &probed;
+                    };
+                    let mut chunks = fetched.chunks(url)?;
+                    let mut failure = None;
+                    while let Some(chunk) = chunks.next().await {
+                        let chunk = match chunk {
+                            Ok(chunk) => chunk,
+                            Err(message) => {
+                                failure = Some(message);
+                                break;
+                            }
+                        };
+                        self.abort.checkpoint().await;
+                        let mut bytes = &chunk[..];
+                        let n = (skip as usize).min(bytes.len());
+                        bytes = &bytes[n..];
+                        skip -= n as u64;
+                        self.progress.bytes += bytes.len() as u64;
+                        let probed;
+                        if let Some(start) = held.as_mut().filter(|_| !streams_lines) {
+                            start.extend_from_slice(bytes);
+                            read.keep(bytes.len() as u64);
+                            match kind_from_start(start) {
+                                None | Some(false) => {
+                                    // Not known yet, or held whole until the end.
+                                    self.deliver(SplitBatch::default());
+                                    continue;
+                                }
+                                Some(true) => {
+                                    streams_lines = true;
+                                    probed = held.take().unwrap_or_default();
+                                    bytes = &probed;
+                                }
+                            }
+                        }
+                        let mut batch = SplitBatch::default();
+                        let mut results = Vec::new();
+                        let keep_raw = self.keep_raw;
+                        decoder.push_with_bytes(bytes, |raw, result| {
+                            results.push((if keep_raw { raw.to_vec() } else { Vec::new() }, result))
+                        });
+                        read.keep_until(decoder.resume_offset());
+                        self.add_gathered(&mut gatherer, &mut batch, results, false);
+                        self.deliver(batch);
+                    }
+                    match failure {
+                        None => break,
+                        Some(message) => {
+                            HubError::network(url, format!("connection lost: {message}"))
                         }
                     }
                 }
-                let mut batch = SplitBatch::default();
-                let mut results = Vec::new();
-                let keep_raw = self.keep_raw;
-                decoder.push_with_bytes(bytes, |raw, result| {
-                    results.push((if keep_raw { raw.to_vec() } else { Vec::new() }, result))
-                });
-                self.add_gathered(&mut gatherer, &mut batch, results, false);
-                self.deliver(batch);
-                failures = 0;
-            }
+            };
             if self.abort.is_aborted() {
                 return Err(aborted(url));
             }
-            match failure {
-                None => break,
-                Some(message) => {
-                    failures += 1;
-                    let error = HubError::network(url, format!("connection lost: {message}"));
-                    let Some(delay) = self.client.retry.delay_ms(failures, &error) else {
-                        return Err(error);
-                    };
-                    decoder.discard_pending();
-                    Self::note_wait(&mut self.progress, &error, delay);
-                    sleep_ms(delay).await;
-                }
+            let resumes = read.offset() > 0;
+            let delay = read.on_failure(&error, &self.client.retry, jitter())?;
+            decoder.discard_pending();
+            if let Some(start) = held.as_mut() {
+                start.truncate(read.offset() as usize);
             }
+            Self::note_wait(&mut self.progress, &error, delay, resumes);
+            self.deliver(SplitBatch::default());
+            sleep_ms(delay).await;
         }
         let mut batch = SplitBatch::default();
         if let Some(whole) = held {
-            // Never found to be JSONL: read whole by the core.
-            for (raw, result) in read_file(&whole) {
-                self.add(&mut batch, raw.as_deref(), result);
+            // Never found to be JSONL: read whole by the core; rows keyed by their order.
+            for (position, (raw, result)) in read_file(&whole).into_iter().enumerate() {
+                let key = self.key(position as u64, 0);
+                self.add(&mut batch, raw.as_deref(), result, key);
             }
             self.deliver(batch);
             return Ok(());
@@ -654,8 +795,20 @@ impl SplitReader<'_> {
         if last {
             gatherer.finish(&mut take);
         }
+        // Rows of one line (a document split into trajectories) share its offset: parts.
+        let mut last: Option<(u64, u32)> = None;
         for (raw, result) in rows {
-            self.add(batch, raw.as_deref(), result);
+            let position = match &result {
+                Ok(row) => row.byte_offset,
+                Err(error) => error.byte_offset,
+            };
+            let part = match last {
+                Some((at, part)) if at == position => part + 1,
+                _ => 0,
+            };
+            last = Some((position, part));
+            let key = self.key(position, part);
+            self.add(batch, raw.as_deref(), result, key);
         }
     }
 
@@ -667,13 +820,20 @@ impl SplitReader<'_> {
         // The file's start comes beside its end (one round trip for both, not one after the
         // other): the first row group's rows then need no request after the footer's.
         let head = (ends.head > 0 && file.size > ends.tail)
-            .then(|| self.spawn_span(url, 0, ends.head.min(file.size)));
+            .then(|| self.spawn_span(url, 0, ends.head.min(file.size), None));
         let mut tail_len = ends.tail;
-        let (tail, layout) = loop {
-            let fetched = self.fetch_range(url, &format!("bytes=-{tail_len}")).await?;
-            let file_len =
-                total_length(fetched.header("content-range").as_deref()).unwrap_or(file.size);
-            let tail = Bytes::from(fetched.bytes(url).await?);
+        let (tail, layout, etag) = loop {
+            let mut read = BodyRead::suffix(url, tail_len);
+            let mut waits = Vec::new();
+            let tail = self
+                .client
+                .read_body(&mut read, self.abort, &mut |error, delay| {
+                    waits.push((error.clone(), delay))
+                })
+                .await;
+            self.note_waits(&waits, read.counts);
+            let tail = Bytes::from(tail?);
+            let file_len = read.file_len().unwrap_or(file.size);
             let decode_error = |err: crate::domain::parquet::ParquetReadError| HubError {
                 kind: HubErrorKind::Decode,
                 status: 206,
@@ -683,7 +843,7 @@ impl SplitReader<'_> {
                 retry_after_seconds: None,
             };
             match read_layout(file_len, &tail).map_err(decode_error)? {
-                LayoutRead::Layout(layout) => break (tail, layout),
+                LayoutRead::Layout(layout) => break (tail, layout, read.validator().map(str::to_owned)),
                 LayoutRead::NeedTail(needed) if needed > tail_len => tail_len = needed,
                 LayoutRead::NeedTail(_) => {
                     return Err(HubError::network(url, "the server did not send the file's end"))
@@ -696,7 +856,12 @@ impl SplitReader<'_> {
             HeldBytes { tail_start: layout.file_len - tail.len() as u64, tail, head: Bytes::new() };
         if let Some(head) = head {
             // A failed head is not an error: its bytes are asked for again with their spans.
-            held.head = self.take_span(head).await.unwrap_or_default();
+            // A head of another version than the footer is: the file changed.
+            match self.take_span(head, etag.as_deref()).await {
+                Ok(bytes) => held.head = bytes,
+                Err(error) if error.kind == HubErrorKind::Changed => return Err(error),
+                Err(_) => {}
+            }
         }
         // Consecutive row groups are read together (fewer requests); see `plan_reads`. The
         // next spans are fetched (spawned, so they go on while this one decodes) before this
@@ -704,18 +869,20 @@ impl SplitReader<'_> {
         // whole (in the head or the tail) is not fetched.
         let reads = plan_reads(&layout.row_groups, MAX_READ_SPAN);
         let mut upcoming = reads.iter();
+        // The index of the next row in this file: its key's position.
+        let mut position = 0u64;
         let mut in_flight = std::collections::VecDeque::new();
         loop {
             while in_flight.len() < SPANS_IN_FLIGHT {
                 let Some(read) = upcoming.next() else { break };
-                let handle = held
-                    .missing(read)
-                    .map(|missing| self.spawn_span(url, missing.start, missing.end));
+                let handle = held.missing(read).map(|missing| {
+                    self.spawn_span(url, missing.start, missing.end, etag.clone())
+                });
                 in_flight.push_back((read, handle));
             }
             let Some((read, handle)) = in_flight.pop_front() else { break };
             let fetched = match handle {
-                Some(handle) => Some(self.take_span(handle).await?),
+                Some(handle) => Some(self.take_span(handle, etag.as_deref()).await?),
                 None => None,
             };
             let bytes = held.span(read, fetched);
@@ -732,7 +899,8 @@ impl SplitReader<'_> {
                 match decode_row_group(&layout, group_idx, bytes.slice(from.min(to)..to)) {
                     Ok(rows) => {
                         for value in rows {
-                            self.add_value(&mut batch, value);
+                            self.add_value(&mut batch, value, position);
+                            position += 1;
                         }
                     }
                     Err(error) => {
@@ -740,6 +908,8 @@ impl SplitReader<'_> {
                         for _ in 0..group.n_rows {
                             let row_idx = self.take_row_idx();
                             batch.errors.push((row_idx, format!("{}: {error}", file.filename)));
+                            batch.error_keys.push(self.key(position, 0));
+                            position += 1;
                             self.progress.errors += 1;
                         }
                     }
@@ -750,36 +920,49 @@ impl SplitReader<'_> {
         Ok(())
     }
 
-    /// Starts fetching bytes `start..end` of `url`, spawned so that it goes on while the page
-    /// decodes; dropping the handle cancels it.
-    fn spawn_span(&self, url: &str, start: u64, end: u64) -> RemoteHandle<FetchedSpan> {
-        let fetch = fetch_span(self.client.clone(), self.abort.clone(), url.to_owned(), start, end);
+    /// Starts fetching bytes `start..end` of `url` (a version with `etag`, when known),
+    /// spawned so that it goes on while the page decodes; dropping the handle cancels it.
+    fn spawn_span(
+        &self,
+        url: &str,
+        start: u64,
+        end: u64,
+        etag: Option<String>,
+    ) -> RemoteHandle<FetchedSpan> {
+        let (client, abort) = (self.client.clone(), self.abort.clone());
+        let fetch = fetch_span(client, abort, url.to_owned(), start, end, etag);
         let (fetch, handle) = fetch.remote_handle();
         wasm_bindgen_futures::spawn_local(fetch);
         handle
     }
 
     /// The bytes of a spawned span, once there; its waits go into the progress, and its bytes
-    /// into the count received.
-    async fn take_span(&mut self, handle: RemoteHandle<FetchedSpan>) -> Result<Bytes, HubError> {
-        let (bytes, waits) = handle.await;
-        for (error, delay) in &waits {
-            Self::note_wait(&mut self.progress, error, *delay);
+    /// into the count received. A span of another version than `etag` is a
+    /// [`HubErrorKind::Changed`] error.
+    async fn take_span(
+        &mut self,
+        handle: RemoteHandle<FetchedSpan>,
+        etag: Option<&str>,
+    ) -> Result<Bytes, HubError> {
+        let (bytes, waits, counts, validator) = handle.await;
+        self.note_waits(&waits, counts);
+        if let (Some(was), Some(now)) = (etag, validator.as_deref()) {
+            if was.trim_start_matches("W/") != now.trim_start_matches("W/") {
+                return Err(changed_error(&self.progress.source, Some(was), Some(now)));
+            }
         }
         let bytes = bytes?;
         self.progress.bytes += bytes.len() as u64;
         Ok(bytes)
     }
 
-    async fn fetch_range(&mut self, url: &str, range: &str) -> Result<Fetched, HubError> {
-        let fetched = self.get(url, Some(range)).await?;
-        if fetched.status != 206 {
-            return Err(HubError::network(
-                url,
-                format!("the server ignored the range request ({range})"),
-            ));
+    /// Notes the waits of a read and its resumes and restarts in the progress.
+    fn note_waits(&mut self, waits: &[(HubError, u64)], counts: ReadCounts) {
+        for (error, delay) in waits {
+            Self::note_wait(&mut self.progress, error, *delay, false);
         }
-        Ok(fetched)
+        self.progress.resumed += counts.resumed;
+        self.progress.restarted += counts.restarted;
     }
 
     /// Pages through the viewer's `/rows` (or `/filter`, `/search` for a query).
@@ -821,7 +1004,7 @@ impl SplitReader<'_> {
     fn take_fetched_page(&mut self, page: FetchedPage) -> Result<(u64, Option<u64>), HubError> {
         let (url, body, waits) = page;
         for (error, delay) in &waits {
-            Self::note_wait(&mut self.progress, error, *delay);
+            Self::note_wait(&mut self.progress, error, *delay, false);
         }
         let body = body?;
         self.progress.bytes += body.len() as u64;
@@ -840,17 +1023,13 @@ impl SplitReader<'_> {
         for entry in page.rows {
             // The viewer numbers rows itself; keep its numbering.
             self.next_row_idx = entry.row_idx;
-            self.add_value(&mut batch, entry.row);
+            self.add_value(&mut batch, entry.row, entry.row_idx);
         }
         self.deliver(batch);
         n
     }
 }
 
-/// The total length in a `Content-Range: bytes a-b/total` header.
-fn total_length(content_range: Option<&str>) -> Option<u64> {
-    content_range?.rsplit_once('/')?.1.trim().parse().ok()
-}
 
 fn aborted(url: &str) -> HubError {
     HubError::network(url, "cancelled")

@@ -18,10 +18,10 @@ use crate::domain::export::{
     SftOptions,
 };
 use crate::domain::filter::{language_of, FilterSet, Selector, Verdict};
-use crate::domain::hub::{push_down, HubError, RowsQuery, SplitRef, SplitSource};
+use crate::domain::hub::{push_down, HubError, ReadCounts, RowsQuery, SplitRef, SplitSource};
 use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
-use crate::domain::stream::{DecodedRow, DocumentDecoder, RowResult};
+use crate::domain::stream::{DecodedRow, DocumentDecoder, OnceGuard, RowResult};
 use crate::domain::template::{ChatTemplate, RenderOptions};
 use crate::domain::trajectory::{Origin, Trajectory};
 use crate::domain::TrajectoryMetrics;
@@ -225,14 +225,8 @@ impl Session {
         self.stop();
         self.generation.update_value(|g| *g += 1);
         self.opened.set(opened);
-        self.rows.set(Vec::new());
-        self.errors.set(Vec::new());
         self.progress.set(LoadProgress::default());
-        self.selection.set(Selection::default());
-        self.facets.set(Facets::default());
-        self.selector.set_value(Selector::new(self.filter.get_untracked()));
-        self.kept_chars.set_value(0);
-        self.pending.set_value(Default::default());
+        self.void_rows();
         self.last_flush.set_value(now_ms());
         self.started.set_value(now_ms());
         self.paused.set(false);
@@ -240,6 +234,18 @@ impl Session {
         let handle = AbortHandle::new();
         self.abort.set_value(Some(handle.clone()));
         (self.generation.get_value(), handle)
+    }
+
+    /// Drops every row read, its errors, selection and facet counts (a new source, or a read
+    /// that started again because a file changed).
+    fn void_rows(self) {
+        self.rows.set(Vec::new());
+        self.errors.set(Vec::new());
+        self.selection.set(Selection::default());
+        self.facets.set(Facets::default());
+        self.selector.set_value(Selector::new(self.filter.get_untracked()));
+        self.kept_chars.set_value(0);
+        self.pending.set_value(Default::default());
     }
 
     fn is_current(self, generation: u64) -> bool {
@@ -285,6 +291,10 @@ impl Session {
     fn on_batch(self, generation: u64, batch: SplitBatch) {
         if !self.is_current(generation) {
             return;
+        }
+        if batch.restart {
+            // A file changed while it was read: what came is void, the read starts again.
+            self.void_rows();
         }
         let first_rows = self.rows.with_untracked(Vec::is_empty)
             && self.pending.with_value(|p| p.0.is_empty())
@@ -626,7 +636,7 @@ impl Session {
                                 exporter.report(self.export_status);
                             })
                             .await
-                            .map(|_| ()),
+                            .map(|progress| exporter.read_with(&progress)),
                         Err(error) => Err(error),
                     };
                     let source = ExportSource::Split {
@@ -646,7 +656,7 @@ impl Session {
                             exporter.report(self.export_status);
                         })
                         .await
-                        .map(|_| ());
+                        .map(|progress| exporter.read_with(&progress));
                     (ExportSource::Files { paths: vec![url.clone()] }, result)
                 }
                 Opened::Local(names) => {
@@ -705,6 +715,8 @@ struct Exporter {
     last_report: f64,
     /// Exact token counts of rows of the session, by (origin, row index).
     exact: ExactCounts,
+    /// Admits each row (by where its bytes are) once.
+    once: OnceGuard,
 }
 
 /// Exact token counts (tokens, tokenizer model id) by (row origin, row index).
@@ -727,6 +739,7 @@ impl Exporter {
             bytes: 0,
             last_report: now_ms(),
             exact: ExactCounts::new(),
+            once: OnceGuard::default(),
         }
     }
 
@@ -746,13 +759,36 @@ impl Exporter {
         )));
     }
 
+    /// Takes a batch of the stream: each row and error once by its key; a `restart` batch
+    /// voids what was written (a file changed while it was read).
     fn batch(&mut self, batch: SplitBatch) {
-        for (trajectory, raw) in batch.trajectories.iter().zip(batch.raw) {
-            self.write(raw, trajectory);
+        if batch.restart {
+            self.parts.set_length(0);
+            self.bytes = 0;
+            self.counts.start_again();
+            self.once.reset();
         }
-        for (row_idx, error) in batch.errors {
-            self.counts.add_line_error(format!("row {row_idx}: {error}"));
+        let rows = batch.trajectories.iter().zip(batch.raw).zip(batch.keys);
+        for ((trajectory, raw), key) in rows {
+            if self.once.admit(key) {
+                self.write(raw, trajectory);
+            }
         }
+        for ((row_idx, error), key) in batch.errors.into_iter().zip(batch.error_keys) {
+            if self.once.admit(key) {
+                self.counts.add_line_error(format!("row {row_idx}: {error}"));
+            }
+        }
+        self.counts.repeated_rows_dropped = self.once.repeated;
+    }
+
+    /// Records how the source was read (from the stream's last progress).
+    fn read_with(&mut self, progress: &SplitProgress) {
+        self.counts.reads = ReadCounts {
+            retries: u64::from(progress.retries),
+            resumed: progress.resumed,
+            restarted: progress.restarted,
+        };
     }
 
     fn write(&mut self, raw: Vec<u8>, trajectory: &Trajectory) {

@@ -139,6 +139,16 @@ impl BodyRead {
         self.validator.as_deref()
     }
 
+    /// Whether this reads a span (`start..end`) rather than a whole file.
+    pub fn is_span(&self) -> bool {
+        self.end.is_some() || self.suffix.is_some()
+    }
+
+    /// Bytes still wanted of a span (`None` for a whole file).
+    pub fn remaining(&self) -> Option<u64> {
+        self.end.map(|end| end.saturating_sub(self.offset()))
+    }
+
     /// The URL read.
     pub fn url(&self) -> &str {
         &self.url

@@ -10,14 +10,21 @@
 pub struct RowKey {
     /// Index of the file in the source's list (0 for a single file or the viewer's pages).
     pub file: u32,
-    /// Position in the file: the byte offset of a JSONL line or of a document's row, the
-    /// row's index in a parquet file, or the viewer's `row_idx`.
+    /// Position in the file: the byte offset of a JSONL line, the row's index in a parquet
+    /// file or in a document read whole, or the viewer's `row_idx`.
     pub position: u64,
+    /// Which of the rows read from the same bytes (a line holding a document of several
+    /// trajectories), from 0.
+    pub part: u32,
 }
 
 impl std::fmt::Display for RowKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "file {} at {}", self.file, self.position)
+        write!(f, "file {} at {}", self.file, self.position)?;
+        if self.part > 0 {
+            write!(f, " (part {})", self.part)?;
+        }
+        Ok(())
     }
 }
 
