@@ -358,21 +358,23 @@ fn tool_class(name: &str) -> String {
     }
 }
 
-/// `path` without the task checkout's root (see the module doc).
+/// `path` without the task checkout's root (see the module doc); the root itself is `.`.
 pub fn without_root(path: &str) -> String {
-    let path = path.trim();
-    for root in ["/testbed/", "/repo/", "/app/"] {
-        if let Some(rest) = path.strip_prefix(root) {
-            return rest.to_owned();
-        }
+    let path = path.trim().trim_end_matches('/');
+    let inner = ["/testbed", "/repo", "/app"]
+        .iter()
+        .find_map(|root| path.strip_prefix(root).filter(|r| r.is_empty() || r.starts_with('/')))
+        .or_else(|| {
+            let rest = path.strip_prefix("/workspace/")?;
+            Some(rest.find('/').map_or("", |at| &rest[at..]))
+        });
+    match inner {
+        Some(inner) => match inner.trim_start_matches('/') {
+            "" => ".".to_owned(),
+            inner => inner.to_owned(),
+        },
+        None => path.trim_start_matches("./").to_owned(),
     }
-    if let Some(rest) = path.strip_prefix("/workspace/") {
-        return match rest.split_once('/') {
-            Some((_, inner)) => inner.to_owned(),
-            None => String::new(),
-        };
-    }
-    path.trim_start_matches("./").to_owned()
 }
 
 /// What two lists of actions differ in, if they do.
