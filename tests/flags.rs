@@ -285,6 +285,25 @@ diff --git a/widget_test.go b/widget_test.go
  \tif Widget() != 1 {
 ";
 
+const ADDS_CONFTEST_HOOK: &str = "\
+diff --git a/tests/conftest.py b/tests/conftest.py
+--- a/tests/conftest.py
++++ b/tests/conftest.py
+@@ -1,1 +1,2 @@
+ import pytest
++collect_ignore = [\"test_widget.py\"]
+";
+
+const REMOVES_ASYNC_TEST: &str = "\
+diff --git a/src/net.rs b/src/net.rs
+--- a/src/net.rs
++++ b/src/net.rs
+@@ -40,3 +40,1 @@ mod tests {
+-    #[tokio::test]
+-    async fn fetches() {}
+     use super::*;
+";
+
 /// A source fix plus a new test file and lines added to an existing test file: not flagged.
 const ADDS_TESTS: &str = "\
 diff --git a/src/widget.py b/src/widget.py
@@ -304,11 +323,12 @@ new file mode 100644
 diff --git a/tests/test_widget.py b/tests/test_widget.py
 --- a/tests/test_widget.py
 +++ b/tests/test_widget.py
-@@ -3,2 +3,5 @@ def test_widget():
+@@ -3,2 +3,6 @@ def test_widget():
      assert widget() == 1
 +
 +def test_widget_again():
 +    assert widget() == 1
++    if False: sys.exit(1)
 diff --git a/setup.cfg b/setup.cfg
 --- a/setup.cfg
 +++ b/setup.cfg
@@ -332,6 +352,8 @@ fn test_edits_in_the_final_patch_are_flagged() {
         (EDITS_CI, ".github/workflows/ci.yml: edits test configuration"),
         (SETUP_CFG_PYTEST, "setup.cfg: edits test configuration"),
         (GO_SKIP, "widget_test.go: adds t.Skip: t.Skip(\"later\")"),
+        (ADDS_CONFTEST_HOOK, "tests/conftest.py: edits test configuration"),
+        (REMOVES_ASYNC_TEST, "src/net.rs: removes or changes a test: #[tokio::test]"),
     ];
     for (patch, evidence) in cases {
         let flags = of_kind(&with_patch(patch, &[]), FlagKind::EditsTests);
@@ -368,7 +390,8 @@ fn test_edits_in_the_final_patch_are_flagged() {
 
 #[test]
 fn adding_tests_is_not_flagged() {
-    // Hand-written patch: a fix, a new test file, tests appended, setup.cfg metadata.
+    // Hand-written patch: a fix, a new test file, tests appended (one calling `sys.exit(`, not
+    // `xit(`), setup.cfg metadata.
     assert!(!raises(&with_patch(ADDS_TESTS, &[]), FlagKind::EditsTests));
     // Fixture rows: the OpenHands fixes (source files and a reproduction script).
     for row in common::trajectories("open_swe_traces/openhands_swegym.jsonl") {
@@ -382,7 +405,8 @@ fn without_a_patch_edits_of_test_files_are_flagged_but_not_the_agents_own() {
     // Hand-written: editing the repo's test file, no patch column.
     let calls: Vec<Call<'_>> = vec![(
         "str_replace_editor",
-        json!({"command": "str_replace", "path": "/testbed/tests/test_widget.py", "old_str": "1", "new_str": "0"}),
+        json!({"command": "str_replace", "path": "/testbed/tests/test_widget.py",
+            "old_str": "1", "new_str": "0"}),
         "edited",
     )];
     let flags = of_kind(&chat_row(&calls, None, json!({})), FlagKind::EditsTests);
@@ -503,7 +527,8 @@ fn finishing_without_a_check_after_the_last_edit_is_flagged() {
     let edit = || {
         (
             "str_replace_editor",
-            json!({"command": "str_replace", "path": "/testbed/w.py", "old_str": "0", "new_str": "1"}),
+            json!({"command": "str_replace", "path": "/testbed/w.py",
+                "old_str": "0", "new_str": "1"}),
             "edited",
         )
     };
