@@ -541,6 +541,18 @@ fn finishing_without_a_check_after_the_last_edit_is_flagged() {
     let flags = of_kind(&chat_row(&calls, None, json!({})), FlagKind::UncheckedFinish);
     assert_eq!(flags[0].steps, [6, 8]);
     assert_eq!(flags[0].evidence, "no test or reproduction run after the last edit");
+    // Hand-written: an OpenHands IPython cell that edits with its helpers is an edit, not a
+    // check; a cell that runs code is a check.
+    let cell_edit =
+        ("execute_ipython_cell", json!({"code": "edit_file_by_replace('w.py', '0', '1')"}), "");
+    let calls = vec![cell_edit.clone(), ("finish", json!({}), "")];
+    assert_eq!(
+        of_kind(&chat_row(&calls, None, json!({})), FlagKind::UncheckedFinish)[0].steps,
+        [2, 4]
+    );
+    let cell_run = ("execute_ipython_cell", json!({"code": "import w; print(w.widget())"}), "1");
+    let calls = vec![cell_edit, cell_run, ("finish", json!({}), "")];
+    assert!(!raises(&chat_row(&calls, None, json!({})), FlagKind::UncheckedFinish));
     // Hand-written: a final answer after a `sed -i`, no finish tool.
     let calls = vec![("execute_bash", bash("sed -i 's/0/1/' w.py"), "")];
     assert!(raises(&chat_row(&calls, Some("Fixed."), json!({})), FlagKind::UncheckedFinish));
@@ -817,4 +829,25 @@ fn the_fixture_survey_reads_rows_of_every_family() {
     let files: std::collections::BTreeSet<&str> = hits.iter().map(|(f, _, _)| f.as_str()).collect();
     assert!(files.contains("real/claude_codex/claude_code_transcripts_sample.jsonl"));
     assert!(files.contains("open_swe_traces/openhands_swegym.zstd.parquet"));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Any command text and any patch text: no panic, and every step is a message of the row,
+    /// ascending, without repeats; evidence stays short.
+    #[test]
+    fn any_text_gives_valid_steps(
+        commands in proptest::collection::vec("(git |python |[<>|&;'\"\\\\$(){}\n #a-z0-9@~^:./-]){0,40}", 0..6),
+        patch in "(diff --git a/t/test_x.py b/t/test_x.py\n|--- a/x\n|\\+\\+\\+ b/x\n|@@ -1,2 \\+1,2 @@\n|[-+ ][a-z(\"'_ =]{0,12}\n){0,12}",
+    ) {
+        let calls: Vec<Call<'_>> =
+            commands.iter().map(|c| ("execute_bash", bash(c), c.as_str())).collect();
+        let row = chat_row(&calls, Some("done"), json!({"model_patch": patch}));
+        for flag in flags_of(&row) {
+            proptest::prop_assert!(flag.steps.iter().all(|&s| s < row.messages.len()));
+            proptest::prop_assert!(flag.steps.windows(2).all(|w| w[0] < w[1]));
+            proptest::prop_assert!(flag.evidence.chars().count() <= EVIDENCE_CHARS);
+        }
+    }
 }

@@ -24,11 +24,14 @@
 //! An **edit** is a call to an editing tool (`str_replace_editor`, `str_replace_based_edit_tool`,
 //! `file_editor`, `EditAction`, `edit_file`, `Edit`, `MultiEdit`, `Write`, `NotebookEdit`,
 //! `apply_patch`, `write_file`, `create_file`, `EditCode`, `RequestCodeChange`, `StringReplace`,
-//! `CreateFile`, `AppendString`, `write_patch`, and SWE-agent's `edit`, `create`, `insert`,
-//! `append`) unless its sub-command (the first word of its `command` argument) is `view`; or a
+//! `CreateFile`, `AppendString`, `write_patch`, `replace_in_file`, and SWE-agent's `edit`,
+//! `create`, `insert`, `append`) unless its sub-command (the first word of its `command` argument) is `view`; or a
 //! shell command that writes a file: `sed -i`/`--in-place`, `perl -i`, `tee`, `patch`,
 //! `git apply`, `git am`, or an output redirection to anything but `/dev/null` or a file
-//! descriptor. SWE-agent's `edit`, `insert` and `append` name no file: theirs is the one its
+//! descriptor; or a Python cell (below) whose `code` calls OpenHands' editing helpers
+//! (`edit_file_by_replace(`, `create_file(`, `append_file(`, `insert_content_at_line(`,
+//! `edit_file(`): such a cell is an edit, not a check. SWE-agent's `edit`, `insert` and
+//! `append` name no file: theirs is the one its
 //! `open` or `create` last named. Removing files (`rm`) is not an edit, so cleaning up a
 //! reproduction script after a test does not count as editing after the test.
 //!
@@ -387,9 +390,11 @@ const EDIT_TOOLS: [&str; 22] = [
     "replace_in_file",
 ];
 
-/// Tool names of tools that run tests or code (compared in any case).
-const CHECK_TOOLS: [&str; 6] =
-    ["run_tests", "runtests", "execute_ipython_cell", "run_ipython", "ipython", "python"];
+/// Tool names of tools that run tests (compared in any case).
+const TEST_TOOLS: [&str; 2] = ["run_tests", "runtests"];
+
+/// Tool names of tools that run a Python cell (compared in any case).
+const CELL_TOOLS: [&str; 4] = ["execute_ipython_cell", "run_ipython", "ipython", "python"];
 
 fn name_in(name: &str, names: &[&str]) -> bool {
     names.iter().any(|known| known.eq_ignore_ascii_case(name))
@@ -481,11 +486,32 @@ fn sub_command(call: &ToolCall) -> Option<&str> {
 }
 
 fn is_edit_call(call: &ToolCall) -> bool {
-    name_in(&call.name, &EDIT_TOOLS) && !matches!(sub_command(call), Some("view"))
+    (name_in(&call.name, &EDIT_TOOLS) && !matches!(sub_command(call), Some("view")))
+        || cell_edits(call)
+}
+
+/// The file-editing helpers of OpenHands' IPython cells (its agent skills).
+const CELL_EDITS: [&str; 5] = [
+    "edit_file_by_replace(",
+    "create_file(",
+    "append_file(",
+    "insert_content_at_line(",
+    "edit_file(",
+];
+
+/// Whether a Python cell edits files with OpenHands' helpers.
+fn cell_edits(call: &ToolCall) -> bool {
+    name_in(&call.name, &CELL_TOOLS)
+        && call.arguments_may_contain(&CELL_EDITS)
+        && call
+            .arguments()
+            .get("code")
+            .and_then(Value::as_str)
+            .is_some_and(|code| CELL_EDITS.iter().any(|helper| code.contains(helper)))
 }
 
 fn is_check_tool(call: &ToolCall) -> bool {
-    name_in(&call.name, &CHECK_TOOLS)
+    name_in(&call.name, &TEST_TOOLS) || (name_in(&call.name, &CELL_TOOLS) && !cell_edits(call))
 }
 
 // ---------------------------------------------------------------------------------------------
