@@ -128,6 +128,11 @@ fn future_commands_are_flagged() {
         "curl -sL https://example.invalid/acme/widget/commit/1a2b3c4.patch",
         "timeout 30 git ls-remote origin",
         "git show HEAD@{1}",
+        "git grep widget origin/main",
+        "git log --oneline --ancestry-path=1a2b3c4d5e",
+        "git checkout 1a2b3c4d5e -- src/widget.py",
+        "git checkout -f main",
+        "git log -C origin/main",
     ];
     for command in hits {
         let flags = of_kind(&commands(&[command]), FlagKind::LooksIntoFuture);
@@ -159,6 +164,9 @@ fn history_up_to_head_is_not_flagged() {
         "git switch -c fix-widget",
         "git stash && git stash pop",
         "git blame src/widget.py",
+        "git log -S deadbeef12 --oneline",
+        "git log --grep=1a2b3c4d5e",
+        "git grep -n 1a2b3c4d5e",
         "git add -A && git commit -m 'fix 1a2b3c4d'",
         "grep -rn \"git log --all\" docs/",
         "cat > notes.sh <<'EOF'\ngit reflog\ngit fetch upstream\nEOF",

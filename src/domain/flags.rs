@@ -72,7 +72,10 @@
 //!     not seen: not in any earlier message (the task, or the output of an earlier command that
 //!     was not itself flagged, such as a plain `git log -5`) and not in the metadata's
 //!     `base_commit`. Ranges (`A..B`, `A...B`), `^A`, `A~2`, `A^` and `A:path` are read as A
-//!     and B.
+//!     and B. Words are revisions unless they are options, the value of an option that takes
+//!     one (`-S`, `-G`, `-L`, `-n`, `-e`, `--grep`, `--author`, `--since`, `--format`,
+//!     ...) or `git grep`'s pattern; the `=` values of `--source`, `--onto`, `--contains`,
+//!     `--merged`, `--no-merged`, `--points-at` and `--ancestry-path` are revisions too.
 //!
 //!   Also flagged: `curl`/`wget` of a URL with `/commit/`, `/pull/` or `/compare/` in it or
 //!   ending in `.patch`/`.diff` (downloading the upstream fix), and `gh pr|api|search`.
@@ -964,7 +967,24 @@ fn git_future_reason(args: &[String], seen: &dyn Fn(&str) -> bool) -> Option<&'s
     };
     let has_dashes = before_dashes.len() < rest.len();
     let options = || before_dashes.iter().filter(|a| a.starts_with('-'));
-    let operands = || before_dashes.iter().filter(|a| !a.starts_with('-'));
+    // Operands: words that are not options nor the value of an option (`-S text`), nor the
+    // pattern of `git grep`.
+    let mut operand_words: Vec<&str> = Vec::new();
+    let mut skip_next = false;
+    for arg in before_dashes {
+        if std::mem::take(&mut skip_next) {
+            continue;
+        }
+        if arg.starts_with('-') {
+            skip_next = VALUE_OPTIONS.contains(&arg.as_str());
+        } else {
+            operand_words.push(arg);
+        }
+    }
+    if sub == "grep" && !options().any(|o| o == "-e" || o == "-f") && !operand_words.is_empty() {
+        operand_words.remove(0);
+    }
+    let operands = || operand_words.iter().copied();
     match sub {
         "reflog" => return Some("reads the reflog"),
         "fetch" | "pull" | "clone" | "ls-remote" => return Some("fetches from a remote"),
@@ -1008,10 +1028,7 @@ fn git_future_reason(args: &[String], seen: &dyn Fn(&str) -> bool) -> Option<&'s
         }
         "checkout" => {
             let creates = options().any(|o| matches!(o.as_str(), "-b" | "-B" | "--orphan"));
-            if !creates
-                && !has_dashes
-                && operands().any(|o| UPSTREAM_BRANCHES.contains(&o.as_str()))
-            {
+            if !creates && !has_dashes && operands().any(|o| UPSTREAM_BRANCHES.contains(&o)) {
                 return Some("checks out another branch");
             }
         }
@@ -1022,19 +1039,46 @@ fn git_future_reason(args: &[String], seen: &dyn Fn(&str) -> bool) -> Option<&'s
     if NO_REFS.contains(&sub) {
         return None;
     }
-    let names_other_ref = before_dashes.iter().any(|arg| {
-        let value = if arg.starts_with('-') {
-            match arg.split_once('=') {
-                Some((_, value)) => value,
-                None => return false,
-            }
-        } else {
-            arg.as_str()
-        };
-        is_other_ref(value, seen)
+    let option_refs = options().filter_map(|o| {
+        let (name, value) = o.split_once('=')?;
+        REF_OPTIONS.contains(&name).then_some(value)
     });
+    let names_other_ref = operands().chain(option_refs).any(|word| is_other_ref(word, seen));
     names_other_ref.then_some("names another ref or commit")
 }
+
+/// Options of git sub-commands whose value is the next word (a pattern, a count, a message),
+/// never a revision.
+const VALUE_OPTIONS: [&str; 17] = [
+    "-S",
+    "-G",
+    "-L",
+    "-n",
+    "-e",
+    "--grep",
+    "--author",
+    "--committer",
+    "--since",
+    "--until",
+    "--after",
+    "--before",
+    "--format",
+    "--pretty",
+    "--max-count",
+    "--skip",
+    "--message",
+];
+
+/// Options whose `=` value is a revision.
+const REF_OPTIONS: [&str; 7] = [
+    "--source",
+    "--onto",
+    "--contains",
+    "--merged",
+    "--no-merged",
+    "--points-at",
+    "--ancestry-path",
+];
 
 /// Whether a revision word names a ref beyond HEAD's history (see the module doc).
 fn is_other_ref(word: &str, seen: &dyn Fn(&str) -> bool) -> bool {
