@@ -9,10 +9,12 @@
 pub mod aggregate;
 pub mod archive;
 pub mod chart;
+pub mod compare;
 pub mod diagnostic;
 pub mod document;
 pub mod export;
 pub mod filter;
+pub mod flags;
 pub mod hub;
 pub mod inspect;
 pub mod link;
