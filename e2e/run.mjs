@@ -170,6 +170,41 @@ await check('download JSONL: raw rows byte for byte, and SFT records, with a man
   await page.close();
 });
 
+await check('download under the faults a real Hub shows (every 5th request 429, every 2nd file body cut after half): each row once', async () => {
+  const faults = async (rules) =>
+    fetch(`${hub.url}/__control/faults`, { method: rules ? 'POST' : 'DELETE', body: rules ? JSON.stringify(rules) : undefined });
+  await faults();
+  await faults([
+    { match: '/', kind: 'status', status: 429, every: 5, rate_limit: { remaining: 0, reset_seconds: 1 } },
+    { match: 'resolve/', kind: 'cut', after_fraction: 0.5, every: 2 },
+  ]);
+  try {
+    for (const [split, source] of [['swegym_jsonl', 'jsonl'], ['swegym', 'parquet']]) {
+      const { page, problems } = await open(`${base}/?dataset=trajex-demo/open-swe-traces-sample&config=openhands&split=${split}&${endpoints}`);
+      await waitLoaded(page);
+      assert.match(await text(page, 'counts'), /^5 trajectories of 5/, split);
+      const byName = await download(page);
+      const stem = `trajex-demo-open-swe-traces-sample_openhands_${split}`;
+      const lines = byName[`${stem}.jsonl`].split('\n').filter(Boolean);
+      const manifest = JSON.parse(byName[`${stem}.manifest.json`]);
+      if (source === 'jsonl') {
+        assert.deepEqual(lines, fixtureLines, 'the raw export of a JSONL split is its file, byte for byte');
+      } else {
+        const ids = (ls) => ls.map((l) => JSON.parse(l).instance_id);
+        assert.deepEqual(ids(lines), ids(fixtureLines), 'each Parquet row once, in order');
+      }
+      assert.equal(manifest.counts.rows_read, 5, split);
+      assert.equal(manifest.counts.exported, 5, split);
+      assert.equal(manifest.counts.repeated_rows_dropped, 0, split);
+      assert.ok(manifest.counts.reads.retries > 0, `${split}: the manifest counts the retries: ${JSON.stringify(manifest.counts.reads)}`);
+      clean(problems);
+      await page.close();
+    }
+  } finally {
+    await faults();
+  }
+});
+
 await check('open local files (JSONL and Parquet): read in the browser', async () => {
   const { page, problems } = await open(`${base}/`);
   await page.setInputFiles('[data-testid=file-input]', [

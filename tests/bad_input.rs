@@ -83,7 +83,9 @@ fn a_jsonl_file_whose_last_line_is_cut_reads_every_whole_line_and_names_the_cut_
 
 #[test]
 fn invalid_utf8_in_a_row_is_read_with_a_warning_not_lost() {
-    let rows = read_file(b"{\"messages\":[{\"role\":\"user\",\"content\":\"caf\xE9\"}]}\n{\"messages\":[]}\n");
+    let rows = read_file(
+        b"{\"messages\":[{\"role\":\"user\",\"content\":\"caf\xE9\"}]}\n{\"messages\":[]}\n",
+    );
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|(_, r)| r.is_ok()), "{:?}", messages(&rows));
 }

@@ -303,3 +303,20 @@ fn export_raw_of_parquet_writes_each_row_once() {
     assert!(lines.iter().all(|row| row.get("messages").is_some()));
     assert!(stderr.contains("5 rows read, 5 exported"), "{stderr}");
 }
+
+#[test]
+fn a_parquet_file_whose_footer_lies_is_refused_with_one_clear_message() {
+    let mut bytes =
+        std::fs::read(common::fixture_path("open_swe_traces/openhands_swegym.zstd.parquet"))
+            .unwrap();
+    let n = bytes.len();
+    bytes[n - 8..n - 4].copy_from_slice(&(n as u32 * 3).to_le_bytes());
+    let (records, stderr, code) = trajex(&["inspect", "-"], &bytes);
+    assert_ne!(code, 0, "{stderr}");
+    assert!(records.is_empty());
+    assert_eq!(
+        stderr.lines().filter(|l| l.contains("Parquet") || l.contains("parquet")).count(),
+        1,
+        "{stderr}"
+    );
+}

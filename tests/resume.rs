@@ -55,7 +55,10 @@ fn another_etag_is_a_changed_file_and_a_restart_forgets_everything() {
     let take = read.on_response(200, None, Some("\"v2\"")).unwrap();
     assert_eq!(take, Take::Changed { was: Some("\"v1\"".into()), now: Some("\"v2\"".into()) });
     // Weak and strong forms of one tag are the same version.
-    assert!(matches!(read.on_response(206, Some("bytes 500-900/901"), Some("W/\"v1\"")), Ok(Take::Continue { .. })));
+    assert!(matches!(
+        read.on_response(206, Some("bytes 500-900/901"), Some("W/\"v1\"")),
+        Ok(Take::Continue { .. })
+    ));
     read.restart(Some("\"v2\""));
     assert_eq!(read.offset(), 0);
     assert_eq!(read.validator(), Some("\"v2\""));
@@ -134,7 +137,8 @@ fn the_budget_counts_failures_without_progress_and_names_the_offset() {
 #[test]
 fn jitter_spreads_backoff_but_keeps_the_services_wait() {
     let policy = RetryPolicy { max_attempts: 6, base_delay_ms: 1000, max_delay_ms: 30_000 };
-    let server = HubError { kind: HubErrorKind::Server, status: 503, ..HubError::network("u", "x") };
+    let server =
+        HubError { kind: HubErrorKind::Server, status: 503, ..HubError::network("u", "x") };
     assert_eq!(policy.delay_with_jitter(2, &server, 0.0), Some(1000));
     assert_eq!(policy.delay_with_jitter(2, &server, 0.5), Some(1500));
     assert_eq!(policy.delay_with_jitter(2, &server, 1.0), Some(2000));
@@ -198,11 +202,21 @@ impl Server {
     }
 
     /// status, content-range, etag, body (cut when `complete` is false).
-    fn get(&mut self, headers: &[(&str, String)], fault: &Fault) -> Result<(u16, Option<String>, String, Vec<u8>, bool), HubError> {
+    fn get(
+        &mut self,
+        headers: &[(&str, String)],
+        fault: &Fault,
+    ) -> Result<(u16, Option<String>, String, Vec<u8>, bool), HubError> {
         self.requests += 1;
         if let Fault::Status(status) = fault {
-            let kind = if *status == 429 { HubErrorKind::RateLimited } else { HubErrorKind::Server };
-            return Err(HubError { kind, status: *status, retry_after_seconds: (*status == 429).then_some(1), ..HubError::network("f", "fault") });
+            let kind =
+                if *status == 429 { HubErrorKind::RateLimited } else { HubErrorKind::Server };
+            return Err(HubError {
+                kind,
+                status: *status,
+                retry_after_seconds: (*status == 429).then_some(1),
+                ..HubError::network("f", "fault")
+            });
         }
         let file = &self.versions[self.version()];
         let etag = self.etag();
@@ -211,9 +225,14 @@ impl Server {
         let range = range.filter(|_| header("If-Range").is_none_or(|v| v == etag));
         let (status, content_range, body) = match range {
             Some(range) => {
-                let from: usize = range.trim_start_matches("bytes=").trim_end_matches('-').parse().unwrap();
+                let from: usize =
+                    range.trim_start_matches("bytes=").trim_end_matches('-').parse().unwrap();
                 let from = from.min(file.len());
-                (206, Some(format!("bytes {from}-{}/{}", file.len().saturating_sub(1), file.len())), file[from..].to_vec())
+                (
+                    206,
+                    Some(format!("bytes {from}-{}/{}", file.len().saturating_sub(1), file.len())),
+                    file[from..].to_vec(),
+                )
             }
             None => (200, None, file.clone()),
         };
@@ -231,7 +250,10 @@ impl Server {
 fn jsonl(tag: &str, n: usize) -> Vec<u8> {
     let mut out = Vec::new();
     for i in 0..n {
-        out.extend_from_slice(format!("{{\"v\":\"{tag}\",\"i\":{i},\"pad\":\"{}\"}}\n", "x".repeat(i * 7 % 50)).as_bytes());
+        out.extend_from_slice(
+            format!("{{\"v\":\"{tag}\",\"i\":{i},\"pad\":\"{}\"}}\n", "x".repeat(i * 7 % 50))
+                .as_bytes(),
+        );
     }
     out
 }
@@ -240,7 +262,10 @@ fn jsonl(tag: &str, n: usize) -> Vec<u8> {
 /// they complete, keyed by byte offset; a cut resumes from the last whole line; a changed file
 /// voids what was handed on and starts again. Returns what a consumer behind an [`OnceGuard`]
 /// holds at the end, and the read's counts.
-fn read_all(server: &mut Server, schedule: &[Fault]) -> Result<(Vec<String>, BodyRead, u64), HubError> {
+fn read_all(
+    server: &mut Server,
+    schedule: &[Fault],
+) -> Result<(Vec<String>, BodyRead, u64), HubError> {
     let policy = RetryPolicy { max_attempts: 8, base_delay_ms: 1, max_delay_ms: 4 };
     let mut read = BodyRead::new("f", 0, None);
     let mut decoder = JsonlDecoder::new();

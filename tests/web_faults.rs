@@ -204,7 +204,12 @@ async fn the_deep_link_row_and_the_tokenizer_file_survive_faults() {
         assert_eq!(got.rows.len(), 1, "{rules}");
         assert_eq!(got.rows[0].row, want.rows[0].row, "{rules}");
         let file = client.file_bytes(&tokenizer, &abort).await.unwrap();
-        assert!(file == want_file, "seed {seed}: {} bytes, want {}; {rules}", file.len(), want_file.len());
+        assert!(
+            file == want_file,
+            "seed {seed}: {} bytes, want {}; {rules}",
+            file.len(),
+            want_file.len()
+        );
     }
     reset().await;
 }

@@ -7,16 +7,12 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use serde_json::Value;
-use trajex::domain::hub::{DatasetId, Endpoints, HubErrorKind, SplitRef, SplitSource};
-use trajex::domain::trajectory::{Origin, Trajectory};
-use trajex::domain::TrajectoryMetrics;
-use trajex::net::{AbortHandle, HubClient, ParquetEnds, SplitBatch, SplitProgress};
-use wasm_bindgen_test::*;
-
 mod common_web;
 
 use common_web::*;
+use trajex::domain::hub::{HubErrorKind, SplitSource};
+use trajex::net::{AbortHandle, ParquetEnds, SplitBatch};
+use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 

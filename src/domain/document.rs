@@ -314,7 +314,8 @@ pub fn parquet_rows(
                 for value in values {
                     let line_no = rows.len() as u64 + 1;
                     let diagnostics = Vec::new();
-                    let row = DecodedRow { value, line_no, byte_offset: 0, byte_len: 0, diagnostics };
+                    let row =
+                        DecodedRow { value, line_no, byte_offset: 0, byte_len: 0, diagnostics };
                     rows.push(Ok(row));
                 }
             }

@@ -15,13 +15,13 @@ pub mod resume;
 mod url;
 
 pub use error::{ErrorResponse, HubError, HubErrorKind, RateLimit, RetryPolicy};
-pub use resume::{BodyRead, ReadCounts, Take};
 pub use push_down::{push_down, PushDown};
 pub use response::{
     parse_json, DatasetInfoResponse, Feature, HubDatasetInfo, InfoResponse, IsValidResponse,
     ParquetFile, ParquetFilesResponse, RowEntry, RowsPage, Sibling, SizeBody, SizeResponse,
     SplitInfo, SplitSize, SplitsResponse, TreeEntry,
 };
+pub use resume::{BodyRead, ReadCounts, Take};
 pub use url::{
     percent_decode, split_data_files, Endpoints, RowsQuery, DEFAULT_HUB, DEFAULT_VIEWER,
 };

@@ -162,8 +162,10 @@ impl Fetched {
 
     /// The body as a stream of chunks.
     fn chunks(&self, url: &str) -> Result<BodyChunks, HubError> {
-        let body =
-            self.response.body().ok_or_else(|| HubError::network(url, "the response has no body"))?;
+        let body = self
+            .response
+            .body()
+            .ok_or_else(|| HubError::network(url, "the response has no body"))?;
         Ok(BodyChunks(wasm_streams::ReadableStream::from_raw(body).into_stream()))
     }
 }
@@ -843,7 +845,9 @@ impl SplitReader<'_> {
                 retry_after_seconds: None,
             };
             match read_layout(file_len, &tail).map_err(decode_error)? {
-                LayoutRead::Layout(layout) => break (tail, layout, read.validator().map(str::to_owned)),
+                LayoutRead::Layout(layout) => {
+                    break (tail, layout, read.validator().map(str::to_owned))
+                }
                 LayoutRead::NeedTail(needed) if needed > tail_len => tail_len = needed,
                 LayoutRead::NeedTail(_) => {
                     return Err(HubError::network(url, "the server did not send the file's end"))
@@ -875,9 +879,9 @@ impl SplitReader<'_> {
         loop {
             while in_flight.len() < SPANS_IN_FLIGHT {
                 let Some(read) = upcoming.next() else { break };
-                let handle = held.missing(read).map(|missing| {
-                    self.spawn_span(url, missing.start, missing.end, etag.clone())
-                });
+                let handle = held
+                    .missing(read)
+                    .map(|missing| self.spawn_span(url, missing.start, missing.end, etag.clone()));
                 in_flight.push_back((read, handle));
             }
             let Some((read, handle)) = in_flight.pop_front() else { break };
@@ -1029,7 +1033,6 @@ impl SplitReader<'_> {
         n
     }
 }
-
 
 fn aborted(url: &str) -> HubError {
     HubError::network(url, "cancelled")

@@ -115,4 +115,3 @@ pub fn summary(trajectories: &[Trajectory]) -> Vec<(u64, Option<String>, Traject
         .map(|t| (t.source.row_idx, t.ids.instance_id.clone(), TrajectoryMetrics::of(t)))
         .collect()
 }
-

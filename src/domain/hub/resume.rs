@@ -206,11 +206,12 @@ impl BodyRead {
         }
         if let Some(len) = self.suffix {
             // The span the suffix stands for: from the first byte sent to the file's end.
-            let (Some(first), Some(total)) = (
-                content_range.and_then(range_start).filter(|_| status == 206),
-                self.file_len,
-            ) else {
-                return Err(self.error(format!("the server ignored the range request (bytes=-{len})")));
+            let (Some(first), Some(total)) =
+                (content_range.and_then(range_start).filter(|_| status == 206), self.file_len)
+            else {
+                return Err(
+                    self.error(format!("the server ignored the range request (bytes=-{len})"))
+                );
             };
             self.suffix = None;
             self.start = first;
@@ -296,7 +297,8 @@ impl BodyRead {
                         self.offset()
                     );
                 } else if self.offset() > 0 {
-                    error.message = format!("{} (at byte {} of the file)", error.message, self.offset());
+                    error.message =
+                        format!("{} (at byte {} of the file)", error.message, self.offset());
                 }
                 Err(error)
             }
