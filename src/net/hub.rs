@@ -861,7 +861,7 @@ impl SplitReader<'_> {
         if let Some(head) = head {
             // A failed head is not an error: its bytes are asked for again with their spans.
             // A head of another version than the footer is: the file changed.
-            match self.take_span(head, etag.as_deref()).await {
+            match self.take_span(head, url, etag.as_deref()).await {
                 Ok(bytes) => held.head = bytes,
                 Err(error) if error.kind == HubErrorKind::Changed => return Err(error),
                 Err(_) => {}
@@ -886,7 +886,7 @@ impl SplitReader<'_> {
             }
             let Some((read, handle)) = in_flight.pop_front() else { break };
             let fetched = match handle {
-                Some(handle) => Some(self.take_span(handle, etag.as_deref()).await?),
+                Some(handle) => Some(self.take_span(handle, url, etag.as_deref()).await?),
                 None => None,
             };
             let bytes = held.span(read, fetched);
@@ -946,13 +946,14 @@ impl SplitReader<'_> {
     async fn take_span(
         &mut self,
         handle: RemoteHandle<FetchedSpan>,
+        url: &str,
         etag: Option<&str>,
     ) -> Result<Bytes, HubError> {
         let (bytes, waits, counts, validator) = handle.await;
         self.note_waits(&waits, counts);
         if let (Some(was), Some(now)) = (etag, validator.as_deref()) {
             if was.trim_start_matches("W/") != now.trim_start_matches("W/") {
-                return Err(changed_error(&self.progress.source, Some(was), Some(now)));
+                return Err(changed_error(url, Some(was), Some(now)));
             }
         }
         let bytes = bytes?;
