@@ -100,6 +100,31 @@ fn only_net_talks_to_the_network() {
     assert!(violations.is_empty(), "network access belongs in src/net:\n{}", violations.join("\n"));
 }
 
+/// One exporter: the page and the CLI drive `domain::export::Exporter`; neither judges,
+/// formats or counts export rows itself.
+#[test]
+fn the_page_and_the_cli_export_through_the_one_exporter() {
+    let own_export = ["sft_record(", "text_record(", "ExportCounts::default()", ".add_line_error("];
+    let mut violations = Vec::new();
+    for file in rust_files(&src()) {
+        let relative = file.strip_prefix(src()).unwrap().to_string_lossy().replace('\\', "/");
+        if relative.starts_with("domain/") {
+            continue;
+        }
+        let code = code_of(&file);
+        for name in own_export {
+            if code.contains(name) {
+                violations.push(format!("src/{relative} uses `{name}`"));
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "export through domain::export::Exporter:\n{}",
+        violations.join("\n")
+    );
+}
+
 #[test]
 fn every_source_file_starts_with_a_module_doc() {
     let mut files = rust_files(&src());

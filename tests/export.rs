@@ -103,3 +103,130 @@ fn counts_balance() {
     assert!(counts.is_balanced());
     assert_eq!(counts.rows_read, 4);
 }
+
+mod once {
+    //! The one exporter (`domain::export::Exporter`) that the page and the CLI drive: each
+    //! keyed row once, a restart voids what was taken, every row accounted for.
+
+    use super::common;
+    use proptest::prelude::*;
+    use trajex::domain::export::{ExportFormat, Exporter, SftOptions};
+    use trajex::domain::filter::FilterSet;
+    use trajex::domain::stream::RowKey;
+    use trajex::domain::trajectory::Trajectory;
+    use trajex::domain::TrajectoryMetrics;
+
+    fn rows() -> Vec<Trajectory> {
+        common::trajectories("open_swe_traces/openhands_swegym.jsonl")
+    }
+
+    fn key(position: u64) -> Option<RowKey> {
+        Some(RowKey { file: 0, position, part: 0 })
+    }
+
+    fn raw_exporter() -> Exporter {
+        Exporter::new(FilterSet::default(), ExportFormat::Raw, SftOptions::default(), None)
+    }
+
+    fn take(exporter: &mut Exporter, idx: usize, rows: &[Trajectory]) -> Option<Vec<u8>> {
+        let row = &rows[idx];
+        let raw = format!("row {idx}").into_bytes();
+        exporter.row(key(idx as u64 * 100), raw, row, &TrajectoryMetrics::of(row))
+    }
+
+    #[test]
+    fn a_row_handed_on_again_is_not_written_again_and_is_counted_apart() {
+        let rows = rows();
+        let mut exporter = raw_exporter();
+        assert_eq!(take(&mut exporter, 0, &rows), Some(b"row 0\n".to_vec()));
+        assert_eq!(take(&mut exporter, 1, &rows), Some(b"row 1\n".to_vec()));
+        assert_eq!(take(&mut exporter, 1, &rows), None);
+        assert_eq!(take(&mut exporter, 0, &rows), None);
+        exporter.line_error(key(150), "row x: bad".into());
+        exporter.line_error(key(150), "row x: bad".into());
+        assert_eq!(take(&mut exporter, 2, &rows), Some(b"row 2\n".to_vec()));
+        let counts = &exporter.counts;
+        assert_eq!((counts.rows_read, counts.exported, counts.n_line_errors), (4, 3, 1));
+        assert_eq!(counts.repeated_rows_dropped, 3);
+        assert!(counts.is_balanced());
+        // Rows without a key (a local file read once, whole) are all taken.
+        let mut exporter = raw_exporter();
+        for _ in 0..2 {
+            assert!(exporter
+                .row(None, b"x".to_vec(), &rows[0], &TrajectoryMetrics::of(&rows[0]))
+                .is_some());
+        }
+    }
+
+    #[test]
+    fn a_restart_voids_the_counts_but_keeps_how_the_source_was_read() {
+        let rows = rows();
+        let mut exporter = raw_exporter();
+        take(&mut exporter, 0, &rows);
+        take(&mut exporter, 1, &rows);
+        exporter.counts.reads.retries = 4;
+        exporter.start_again();
+        assert_eq!((exporter.counts.rows_read, exporter.counts.exported), (0, 0));
+        assert_eq!(exporter.counts.reads.retries, 4);
+        // After a restart the same keys are new again.
+        assert!(take(&mut exporter, 0, &rows).is_some());
+    }
+
+    #[test]
+    fn text_without_a_template_skips_each_passing_row_by_name() {
+        let rows = rows();
+        let mut exporter =
+            Exporter::new(FilterSet::default(), ExportFormat::Text, SftOptions::default(), None);
+        assert_eq!(take(&mut exporter, 0, &rows), None);
+        assert_eq!(exporter.counts.skipped.get("no_chat_template"), Some(&1));
+        assert!(exporter.counts.is_balanced());
+    }
+
+    /// One delivery of a reader that misbehaves: rows handed on in order but some again, and
+    /// restarts that void what came before.
+    #[derive(Clone, Debug)]
+    enum Step {
+        Next,
+        Again(usize),
+        Restart,
+    }
+
+    proptest! {
+        /// Whatever a reader repeats, the lines written after the last restart are each row of
+        /// that read once, in order, and the counts balance.
+        #[test]
+        fn each_row_once_whatever_the_reader_repeats(steps in proptest::collection::vec(
+            prop_oneof![4 => Just(Step::Next), 2 => (0usize..5).prop_map(Step::Again), 1 => Just(Step::Restart)],
+            0..40,
+        )) {
+            let rows = rows();
+            let mut exporter = raw_exporter();
+            let mut written: Vec<Vec<u8>> = Vec::new();
+            let mut next = 0;
+            for step in &steps {
+                match step {
+                    Step::Next if next < rows.len() => {
+                        written.extend(take(&mut exporter, next, &rows));
+                        next += 1;
+                    }
+                    Step::Next => {}
+                    Step::Again(back) => {
+                        let idx = next.saturating_sub(1 + back);
+                        if idx < next {
+                            prop_assert!(take(&mut exporter, idx, &rows).is_none());
+                        }
+                    }
+                    Step::Restart => {
+                        exporter.start_again();
+                        written.clear();
+                        next = 0;
+                    }
+                }
+            }
+            let want: Vec<Vec<u8>> = (0..next).map(|i| format!("row {i}\n").into_bytes()).collect();
+            prop_assert_eq!(written, want);
+            prop_assert_eq!(exporter.counts.exported, next as u64);
+            prop_assert!(exporter.counts.is_balanced());
+        }
+    }
+}

@@ -22,10 +22,9 @@ use std::process::ExitCode;
 use trajex::domain::archive;
 use trajex::domain::document::{parquet_rows, FileKind, Gatherer};
 use trajex::domain::export::{
-    raw_line, sft_record, text_record, ExportCounts, ExportFormat, ExportSource, Manifest,
-    SftOptions,
+    raw_line, ExportFormat, ExportSource, Exporter, Manifest, SftOptions,
 };
-use trajex::domain::filter::{FilterSet, Selector, Verdict};
+use trajex::domain::filter::FilterSet;
 use trajex::domain::inspect::{InspectError, InspectRecord};
 use trajex::domain::normalize::normalize_decoded;
 use trajex::domain::stream::{
@@ -368,17 +367,16 @@ fn export(args: ExportArgs) -> Result<(), Failure> {
         None => Box::new(io::stdout().lock()),
     };
     let mut out = io::BufWriter::with_capacity(CHUNK, sink);
-    let mut selector = Selector::new(args.filter.clone());
-    let mut counts = ExportCounts::default();
+    let template = template.map(|template| (template, render_options));
+    let mut exporter = Exporter::new(args.filter.clone(), args.format, args.sft_options, template);
     let result = for_each_row(&args.paths, |path, row_idx, bytes, result| {
         let row = match result {
             Ok(row) => row,
             Err(error) => {
-                counts.add_line_error(format!("{path}:{}: {}", error.line_no, error.message));
+                exporter.line_error(None, format!("{path}:{}: {}", error.line_no, error.message));
                 return Ok(());
             }
         };
-        counts.rows_read += 1;
         // The source line, or the compact serialization of a row without one (see `raw_line`).
         let raw = match args.format {
             ExportFormat::Raw => raw_line(bytes.unwrap_or_default(), &row.value),
@@ -386,34 +384,10 @@ fn export(args: ExportArgs) -> Result<(), Failure> {
         };
         let trajectory = normalize_decoded(row, Origin::File { path: path.into() }, row_idx);
         let metrics = TrajectoryMetrics::of(&trajectory);
-        if let Verdict::Reject(rejection) = selector.judge(&trajectory, &metrics) {
-            *counts.filtered_out.entry(rejection.as_str().to_owned()).or_default() += 1;
-            return Ok(());
+        match exporter.row(None, raw, &trajectory, &metrics) {
+            Some(line) => out.write_all(&line),
+            None => Ok(()),
         }
-        match args.format {
-            ExportFormat::Raw => out.write_all(&raw)?,
-            ExportFormat::Sft => match sft_record(&trajectory, args.sft_options) {
-                Ok(record) => serde_json::to_writer(&mut out, &record)?,
-                Err(skip) => {
-                    *counts.skipped.entry(skip.as_str().to_owned()).or_default() += 1;
-                    return Ok(());
-                }
-            },
-            ExportFormat::Text => {
-                let Some(template) = &template else {
-                    return Err(io::Error::other("--format text needs --template"));
-                };
-                match text_record(&trajectory, template, &render_options) {
-                    Ok(record) => serde_json::to_writer(&mut out, &record)?,
-                    Err(skip) => {
-                        counts.add_skip(skip.as_str(), Some(format!("{path}:{row_idx}: {skip}")));
-                        return Ok(());
-                    }
-                }
-            }
-        }
-        counts.exported += 1;
-        out.write_all(b"\n")
     });
     if let Err(err) = out.flush() {
         eprintln!("trajex: writing output: {err}");
@@ -421,9 +395,11 @@ fn export(args: ExportArgs) -> Result<(), Failure> {
     }
     result?;
     let source = ExportSource::Files { paths: args.paths.clone() };
+    let template_names = exporter.template_names();
+    let counts = exporter.counts;
     let mut manifest = Manifest::new(source, args.format, args.sft_options, &args.filter, counts);
-    if let (Some(path), Some(template)) = (&args.template, &template) {
-        manifest = manifest.with_chat_template(format!("{path} ({})", template.names().join(", ")));
+    if let (Some(path), Some(names)) = (&args.template, template_names) {
+        manifest = manifest.with_chat_template(format!("{path} ({})", names.join(", ")));
     }
     let manifest_json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     match args.manifest_path() {

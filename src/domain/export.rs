@@ -30,7 +30,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::domain::filter::{FilterSet, Selector, Verdict};
 use crate::domain::hub::ReadCounts;
+use crate::domain::metrics::TrajectoryMetrics;
+use crate::domain::stream::{OnceGuard, RowKey};
 use crate::domain::template::{ChatTemplate, RenderOptions, TemplateError};
 use crate::domain::trajectory::{CallRef, Role, Trajectory};
 
@@ -384,5 +387,117 @@ impl Manifest {
     pub fn with_chat_template(mut self, description: impl Into<String>) -> Self {
         self.chat_template = Some(description.into());
         self
+    }
+}
+
+/// The one exporter of the page and the CLI: judges each row with the filter, formats it
+/// (`raw`, `sft` or `text`) and counts what happened to it, so that every row read is
+/// exported, filtered out, skipped or a line error ([`ExportCounts::is_balanced`]). Rows that
+/// come with a [`RowKey`] are taken once each (a reader that resumes can never make a row
+/// count twice); [`start_again`](Self::start_again) voids what was written when the source
+/// changed mid-read. The caller writes the lines where it wants (a file, the browser's blob
+/// parts) and drops them on a restart.
+pub struct Exporter {
+    /// What happened to every row so far.
+    pub counts: ExportCounts,
+    selector: Selector,
+    format: ExportFormat,
+    options: SftOptions,
+    /// The chat template of the `text` format, and how to render.
+    template: Option<(ChatTemplate, RenderOptions)>,
+    once: OnceGuard,
+}
+
+impl Exporter {
+    /// An exporter of the rows passing `filter` in `format`; `template` is needed by `text`
+    /// (without one, each passing row is skipped as `no_chat_template`).
+    pub fn new(
+        filter: FilterSet,
+        format: ExportFormat,
+        options: SftOptions,
+        template: Option<(ChatTemplate, RenderOptions)>,
+    ) -> Self {
+        Exporter {
+            counts: ExportCounts::default(),
+            selector: Selector::new(filter),
+            format,
+            options,
+            template,
+            once: OnceGuard::default(),
+        }
+    }
+
+    /// Takes one row: its key (where its bytes are; `None` for a source read once, whole), its
+    /// source bytes for `raw` (see [`raw_line`]), the trajectory and its metrics (which may hold
+    /// exact token counts). Returns the line to write, `\n` included, when the row is
+    /// exported; `None` when it was filtered out, skipped or already taken.
+    pub fn row(
+        &mut self,
+        key: Option<RowKey>,
+        raw: Vec<u8>,
+        trajectory: &Trajectory,
+        metrics: &TrajectoryMetrics,
+    ) -> Option<Vec<u8>> {
+        if !self.admit(key) {
+            return None;
+        }
+        self.counts.rows_read += 1;
+        if let Verdict::Reject(rejection) = self.selector.judge(trajectory, metrics) {
+            *self.counts.filtered_out.entry(rejection.as_str().to_owned()).or_default() += 1;
+            return None;
+        }
+        let mut line = match self.format {
+            ExportFormat::Raw => raw,
+            ExportFormat::Sft => match sft_record(trajectory, self.options) {
+                Ok(record) => serde_json::to_vec(&record).unwrap_or_default(),
+                Err(skip) => {
+                    *self.counts.skipped.entry(skip.as_str().to_owned()).or_default() += 1;
+                    return None;
+                }
+            },
+            ExportFormat::Text => {
+                let Some((template, render_options)) = &self.template else {
+                    self.counts.add_skip("no_chat_template", None);
+                    return None;
+                };
+                match text_record(trajectory, template, render_options) {
+                    Ok(record) => serde_json::to_vec(&record).unwrap_or_default(),
+                    Err(skip) => {
+                        let source = &trajectory.source;
+                        let note = format!("{}:{}: {skip}", source.origin, source.row_idx);
+                        self.counts.add_skip(skip.as_str(), Some(note));
+                        return None;
+                    }
+                }
+            }
+        };
+        line.push(b'\n');
+        self.counts.exported += 1;
+        Some(line)
+    }
+
+    /// The names of the chat template's templates (`default`, `tool_use`, ...), when it has one.
+    pub fn template_names(&self) -> Option<Vec<String>> {
+        self.template.as_ref().map(|(template, _)| template.names().to_vec())
+    }
+
+    /// Takes a row that could not be read (`description` says where and why), once per key.
+    pub fn line_error(&mut self, key: Option<RowKey>, description: String) {
+        if self.admit(key) {
+            self.counts.add_line_error(description);
+        }
+    }
+
+    /// Voids everything taken so far (the source changed while it was read and will be read
+    /// again from zero); how it was read is kept.
+    pub fn start_again(&mut self) {
+        self.counts.start_again();
+        self.once.reset();
+    }
+
+    fn admit(&mut self, key: Option<RowKey>) -> bool {
+        let admitted = key.is_none_or(|key| self.once.admit(key));
+        self.counts.repeated_rows_dropped = self.once.repeated;
+        admitted
     }
 }

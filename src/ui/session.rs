@@ -13,16 +13,12 @@ use leptos::task::spawn_local;
 
 use crate::domain::aggregate::DatasetSummary;
 use crate::domain::document::{read_file, FileKind, Gatherer};
-use crate::domain::export::{
-    raw_line, sft_record, text_record, ExportCounts, ExportFormat, ExportSource, Manifest,
-    SftOptions,
-};
+use crate::domain::export::{raw_line, ExportFormat, ExportSource, Exporter, Manifest, SftOptions};
 use crate::domain::filter::{language_of, FilterSet, Selector, Verdict};
 use crate::domain::hub::{push_down, HubError, ReadCounts, RowsQuery, SplitRef, SplitSource};
 use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
-use crate::domain::stream::{DecodedRow, DocumentDecoder, OnceGuard, RowResult};
-use crate::domain::template::{ChatTemplate, RenderOptions};
+use crate::domain::stream::{DecodedRow, DocumentDecoder, RowKey, RowResult};
 use crate::domain::trajectory::{Origin, Trajectory};
 use crate::domain::TrajectoryMetrics;
 use crate::net::{
@@ -624,8 +620,8 @@ impl Session {
             } else {
                 None
             };
-            let mut exporter = Exporter::new(filter.clone(), format, options, template);
-            exporter.exact = exact;
+            let exporter = Exporter::new(filter.clone(), format, options, template);
+            let mut exporter = BlobExport::new(exporter, exact);
             let handle = AbortHandle::new();
             let (source, result) = match &opened {
                 Opened::Split(split) => {
@@ -663,9 +659,9 @@ impl Session {
                     for (name, bytes) in &local {
                         for (raw, result) in local_rows(name, &bytes.to_vec()) {
                             match result {
-                                Ok(trajectory) => exporter.write(raw, &trajectory),
+                                Ok(trajectory) => exporter.write(None, raw, &trajectory),
                                 Err(error) => {
-                                    exporter.counts.add_line_error(format!("{name}: {error}"))
+                                    exporter.exporter.line_error(None, format!("{name}: {error}"))
                                 }
                             }
                         }
@@ -678,7 +674,8 @@ impl Session {
                 self.export_status.set(Some(format!("export failed: {}", error.user_message())));
                 return;
             }
-            let Exporter { parts, counts, .. } = exporter;
+            let BlobExport { parts, exporter, .. } = exporter;
+            let counts = exporter.counts;
             let mut manifest = Manifest::new(source, format, options, &filter, counts);
             if let Some(description) = template_note {
                 manifest = manifest.with_chat_template(description);
@@ -700,47 +697,25 @@ impl Session {
     }
 }
 
-/// Writes the rows of an export into byte chunks for a `Blob`, counting every row.
-struct Exporter {
+/// Writes the rows of an export into byte chunks for a `Blob`: the core's [`Exporter`]
+/// judges, formats and counts each row once; this keeps the bytes in JS (blob parts).
+struct BlobExport {
     parts: js_sys::Array,
-    counts: ExportCounts,
-    selector: Selector,
-    format: ExportFormat,
-    options: SftOptions,
-    /// The chat template of the `text` format, and how to render.
-    template: Option<(ChatTemplate, RenderOptions)>,
+    exporter: Exporter,
     /// Bytes written so far (bytes).
     bytes: usize,
     /// When progress was last shown (ms, [`now_ms`]).
     last_report: f64,
     /// Exact token counts of rows of the session, by (origin, row index).
     exact: ExactCounts,
-    /// Admits each row (by where its bytes are) once.
-    once: OnceGuard,
 }
 
 /// Exact token counts (tokens, tokenizer model id) by (row origin, row index).
 type ExactCounts = std::collections::HashMap<(Origin, u64), (usize, Arc<str>)>;
 
-impl Exporter {
-    fn new(
-        filter: FilterSet,
-        format: ExportFormat,
-        options: SftOptions,
-        template: Option<(ChatTemplate, RenderOptions)>,
-    ) -> Self {
-        Exporter {
-            parts: js_sys::Array::new(),
-            counts: ExportCounts::default(),
-            selector: Selector::new(filter),
-            format,
-            options,
-            template,
-            bytes: 0,
-            last_report: now_ms(),
-            exact: ExactCounts::new(),
-            once: OnceGuard::default(),
-        }
+impl BlobExport {
+    fn new(exporter: Exporter, exact: ExactCounts) -> Self {
+        BlobExport { parts: js_sys::Array::new(), exporter, bytes: 0, last_report: now_ms(), exact }
     }
 
     /// Shows how far the export is (rows read, rows written, megabytes written), at most
@@ -751,10 +726,11 @@ impl Exporter {
             return;
         }
         self.last_report = now;
+        let counts = &self.exporter.counts;
         status.set(Some(format!(
             "exporting: {} rows read, {} written ({:.1} MB)…",
-            self.counts.rows_read,
-            self.counts.exported,
+            counts.rows_read,
+            counts.exported,
             self.bytes as f64 / 1e6
         )));
     }
@@ -765,34 +741,18 @@ impl Exporter {
         if batch.restart {
             self.parts.set_length(0);
             self.bytes = 0;
-            self.counts.start_again();
-            self.once.reset();
+            self.exporter.start_again();
         }
         let rows = batch.trajectories.iter().zip(batch.raw).zip(batch.keys);
         for ((trajectory, raw), key) in rows {
-            if self.once.admit(key) {
-                self.write(raw, trajectory);
-            }
+            self.write(Some(key), raw, trajectory);
         }
         for ((row_idx, error), key) in batch.errors.into_iter().zip(batch.error_keys) {
-            if self.once.admit(key) {
-                self.counts.add_line_error(format!("row {row_idx}: {error}"));
-            }
+            self.exporter.line_error(Some(key), format!("row {row_idx}: {error}"));
         }
-        self.counts.repeated_rows_dropped = self.once.repeated;
     }
 
-    /// Records how the source was read (from the stream's last progress).
-    fn read_with(&mut self, progress: &SplitProgress) {
-        self.counts.reads = ReadCounts {
-            retries: u64::from(progress.retries),
-            resumed: progress.resumed,
-            restarted: progress.restarted,
-        };
-    }
-
-    fn write(&mut self, raw: Vec<u8>, trajectory: &Trajectory) {
-        self.counts.rows_read += 1;
+    fn write(&mut self, key: Option<RowKey>, raw: Vec<u8>, trajectory: &Trajectory) {
         let mut metrics = TrajectoryMetrics::of(trajectory);
         if !self.exact.is_empty() {
             let source = &trajectory.source;
@@ -801,38 +761,19 @@ impl Exporter {
                 metrics.set_exact_tokens(*tokens, Arc::clone(model));
             }
         }
-        if let Verdict::Reject(rejection) = self.selector.judge(trajectory, &metrics) {
-            *self.counts.filtered_out.entry(rejection.as_str().to_owned()).or_default() += 1;
-            return;
+        if let Some(line) = self.exporter.row(key, raw, trajectory, &metrics) {
+            self.bytes += line.len();
+            self.parts.push(&js_sys::Uint8Array::from(&line[..]));
         }
-        let mut line = match self.format {
-            ExportFormat::Raw => raw,
-            ExportFormat::Sft => match sft_record(trajectory, self.options) {
-                Ok(record) => serde_json::to_vec(&record).unwrap_or_default(),
-                Err(skip) => {
-                    *self.counts.skipped.entry(skip.as_str().to_owned()).or_default() += 1;
-                    return;
-                }
-            },
-            ExportFormat::Text => {
-                let Some((template, render_options)) = &self.template else {
-                    self.counts.add_skip("no_chat_template", None);
-                    return;
-                };
-                match text_record(trajectory, template, render_options) {
-                    Ok(record) => serde_json::to_vec(&record).unwrap_or_default(),
-                    Err(skip) => {
-                        let note = format!("row {}: {skip}", trajectory.source.row_idx);
-                        self.counts.add_skip(skip.as_str(), Some(note));
-                        return;
-                    }
-                }
-            }
+    }
+
+    /// Records how the source was read (from the stream's last progress).
+    fn read_with(&mut self, progress: &SplitProgress) {
+        self.exporter.counts.reads = ReadCounts {
+            retries: u64::from(progress.retries),
+            resumed: progress.resumed,
+            restarted: progress.restarted,
         };
-        line.push(b'\n');
-        self.bytes += line.len();
-        self.parts.push(&js_sys::Uint8Array::from(&line[..]));
-        self.counts.exported += 1;
     }
 }
 
