@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod document;
 pub mod export;
 pub mod filter;
+pub mod index;
 pub mod flags;
 pub mod hub;
 pub mod inspect;
