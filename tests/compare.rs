@@ -279,3 +279,37 @@ fn runs_per_instance() {
     assert_eq!(runs.len(), 5);
     assert!(runs.iter().all(|r| r.n_runs == 1 && r.n_resolved == 1 && !r.is_mixed()));
 }
+
+#[test]
+fn runs_side_by_side() {
+    use trajex::domain::compare::{aligned_steps, fact_pairs, harness_of};
+    use trajex::domain::TrajectoryMetrics;
+    let converted = common::trajectories("open_swe_traces/openhands_swegym.jsonl");
+    let (a, b) = (&converted[0], &converted[4]);
+    let (ma, mb) = (TrajectoryMetrics::of(a), TrajectoryMetrics::of(b));
+    // No harness key in these rows: the row format names the family.
+    assert_eq!(harness_of(a), a.format.as_str());
+    let mut named = a.clone();
+    named.metadata.insert("harness".into(), json!(" OpenHands "));
+    assert_eq!(harness_of(&named), "OpenHands");
+    let pairs = fact_pairs((a, &ma), (b, &mb));
+    let line = |label: &str| pairs.iter().find(|p| p.label == label).unwrap();
+    assert!(line("Instance").differs());
+    assert!(!line("Outcome").differs(), "both resolved");
+    assert!(!line("Harness").differs());
+    assert_eq!(line("Turns").a, ma.n_turns.to_string());
+    // Row 4 loops (tests/flags.rs); row 0 has no flag.
+    assert_eq!((line("Flags").a.as_str(), line("Flags").b.as_str()), ("none", "loops"));
+    assert_eq!(pairs.len(), 13);
+    // The same row against itself differs nowhere.
+    assert!(fact_pairs((a, &ma), (a, &ma)).iter().all(|p| !p.differs()));
+    // Aligned steps: as many rows as the longer run, `None` past the shorter one's end.
+    let (sa, sb) = (steps_of(a), steps_of(b));
+    let aligned = aligned_steps(&sa, &sb);
+    assert_eq!(aligned.len(), sa.len().max(sb.len()));
+    assert!(sa.len() != sb.len(), "{} {}", sa.len(), sb.len());
+    let short = sa.len().min(sb.len());
+    assert!(aligned[short..].iter().all(|(x, y)| x.is_none() != y.is_none()));
+    assert_eq!(aligned[0].0.as_ref(), sa.first());
+    assert_eq!(sa[0].actions[0].describe(), "str_replace_editor .: view");
+}

@@ -127,14 +127,17 @@ fn mixed_outcome_needs_the_other_runs() {
     let resolved_again = rows[1].clone();
     rows.push(failed);
     rows.push(resolved_again);
-    let mixed = mixed_instances(rows.iter().map(|(t, _)| (t.ids.instance_id.as_deref(), t.outcome)));
+    let mixed =
+        mixed_instances(rows.iter().map(|(t, _)| (t.ids.instance_id.as_deref(), t.outcome)));
     let id0 = rows[0].0.ids.instance_id.clone().unwrap();
     assert_eq!(mixed.into_iter().collect::<Vec<_>>(), [id0]);
     let judge = |query: &str| -> Vec<usize> {
         let mixed =
             mixed_instances(rows.iter().map(|(t, _)| (t.ids.instance_id.as_deref(), t.outcome)));
         let mut selector = Selector::with_mixed_instances(filter(query), mixed);
-        (0..rows.len()).filter(|&i| selector.judge(&rows[i].0, &rows[i].1) == Verdict::Keep).collect()
+        (0..rows.len())
+            .filter(|&i| selector.judge(&rows[i].0, &rows[i].1) == Verdict::Keep)
+            .collect()
     };
     assert_eq!(judge("mixed_outcome=yes"), [0, 5]);
     assert_eq!(judge("mixed_outcome=no"), [1, 2, 3, 4, 6]);
@@ -235,7 +238,12 @@ fn filter_strategy() -> impl Strategy<Value = FilterSet> {
             prop::option::of(text_strategy()),
             prop::option::of(prop::sample::select(Role::ALL.to_vec())),
         ),
-        (flag_sets(), flag_sets(), prop::option::of(any::<bool>()), prop::option::of(any::<bool>())),
+        (
+            flag_sets(),
+            flag_sets(),
+            prop::option::of(any::<bool>()),
+            prop::option::of(any::<bool>()),
+        ),
     )
         .prop_map(|(a, b, c, d)| FilterSet {
             outcomes: a.0,

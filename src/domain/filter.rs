@@ -334,11 +334,8 @@ impl FilterSet {
             fail(ok, Rejection::Flags)?;
         }
         if let Some(want) = self.mixed_outcome {
-            let mixed = trajectory
-                .ids
-                .instance_id
-                .as_ref()
-                .is_some_and(|id| mixed_instances.contains(id));
+            let mixed =
+                trajectory.ids.instance_id.as_ref().is_some_and(|id| mixed_instances.contains(id));
             fail(want == mixed, Rejection::MixedOutcome)?;
         }
         if let Some(needle) = self.text.as_deref().filter(|n| !n.is_empty()) {

@@ -202,7 +202,8 @@ impl Session {
         // every row is judged again.
         if self.filter.with_untracked(FilterSet::needs_other_rows) {
             let mixed = mixed_instances(
-                rows.iter().map(|r| (r.trajectory.ids.instance_id.as_deref(), r.trajectory.outcome)),
+                rows.iter()
+                    .map(|r| (r.trajectory.ids.instance_id.as_deref(), r.trajectory.outcome)),
             );
             if self.selector.with_value(|s| *s.mixed_instances() != mixed) {
                 let filter = self.filter.get_untracked();
@@ -621,7 +622,8 @@ impl Session {
         // `mixed_outcome` is judged on the rows read, as the page shows it.
         let mixed = self.rows.with_untracked(|rows| {
             mixed_instances(
-                rows.iter().map(|r| (r.trajectory.ids.instance_id.as_deref(), r.trajectory.outcome)),
+                rows.iter()
+                    .map(|r| (r.trajectory.ids.instance_id.as_deref(), r.trajectory.outcome)),
             )
         });
         self.export_status.set(Some("exporting…".into()));
