@@ -313,3 +313,48 @@ fn runs_side_by_side() {
     assert_eq!(aligned[0].0.as_ref(), sa.first());
     assert_eq!(sa[0].actions[0].describe(), "str_replace_editor .: view");
 }
+
+#[test]
+fn the_demo_dataset_of_several_runs_per_instance() {
+    // hub/data/trajex-demo/runs-per-instance (hub/make-demo.mjs): the five Open-SWE-Traces
+    // rows, then a failed run of MONAI-6034 cut after three steps and without a patch, and a
+    // failed run of mypy-11567 without its loop and without one hunk.
+    use trajex::domain::filter::mixed_instances;
+    use trajex::domain::flags::{flags_of, kinds, FlagKind};
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/hub/data/trajex-demo/runs-per-instance/default/train/train.jsonl"
+    );
+    let rows = common::read_as_app("train.jsonl", &std::fs::read(path).unwrap());
+    assert_eq!(rows.len(), 7);
+    let mixed = mixed_instances(rows.iter().map(|t| (t.ids.instance_id.as_deref(), t.outcome)));
+    assert_eq!(
+        mixed.iter().map(String::as_str).collect::<Vec<_>>(),
+        ["Project-MONAI__MONAI-6034", "python__mypy-11567"]
+    );
+    let runs =
+        instance_runs(rows.iter().filter_map(|t| Some((t.ids.instance_id.as_deref()?, t.outcome))));
+    assert_eq!(runs.iter().filter(|r| r.is_mixed()).count(), 2);
+    let (a, b) = (&rows[4], &rows[6]);
+    assert_eq!((a.outcome, b.outcome), (Outcome::Resolved, Outcome::Failed));
+    assert_eq!(kinds(&flags_of(a)), [FlagKind::Loops]);
+    assert!(!kinds(&flags_of(b)).contains(&FlagKind::Loops));
+    // Both view mypy/nodes.py at step 7 (other line ranges); at step 8 the original views it
+    // again and the derived run views astdiff.py.
+    let d = divergence(a, b).unwrap();
+    assert_eq!((d.turn, d.a_message, d.b_message, d.differs_in), (7, 16, 16, DiffersIn::File));
+    assert_eq!(d.a[0].file.as_deref(), Some("mypy/nodes.py"));
+    assert_eq!(d.b[0].file.as_deref(), Some("mypy/server/astdiff.py"));
+    let text = |t: &Trajectory| t.final_patch.as_ref().map(|p| p.text.clone());
+    let (pa, pb) = (text(a), text(b));
+    let cmp = compare_patches(pa.as_deref(), pb.as_deref(), None);
+    assert_eq!(cmp.present, [true, true, false]);
+    let astdiff = cmp.files.iter().find(|f| f.path == "mypy/server/astdiff.py").unwrap();
+    assert_eq!(astdiff.hunks.len(), 2);
+    assert!(astdiff.hunks[0].shared_by_runs());
+    assert_eq!(astdiff.hunks[1].sides(), [Side::A]);
+    assert_eq!(astdiff.differing_lines.a_b, 6);
+    // MONAI-6034: the cut run has no patch.
+    let monai = &rows[5];
+    assert!(monai.final_patch.as_ref().is_none_or(|p| p.text.trim().is_empty()));
+}
