@@ -39,6 +39,7 @@ pub fn DatasetPage() -> impl IntoView {
     let opened_row = RwSignal::new(None::<Arc<Trajectory>>);
     let row_error = RwSignal::new(None::<String>);
     let compared_row = RwSignal::new(None::<Arc<Trajectory>>);
+    let compare_error = RwSignal::new(None::<String>);
     let step = RwSignal::new(link.get_untracked().step);
 
     // The dataset's splits; pick the first when the link names none.
@@ -197,7 +198,7 @@ pub fn DatasetPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         let row = link.with(|l| l.compare);
-        load_row(row, compared_row, row_error);
+        load_row(row, compared_row, compare_error);
     });
 
     // The selected step follows the link and is written back to it.
@@ -368,6 +369,9 @@ pub fn DatasetPage() -> impl IntoView {
                         <TrajectoryView trajectory=Signal::derive(move || opened_row.get()) step=step />
                     }
                 >
+                    <Show when=move || compare_error.with(Option::is_some)>
+                        <p class="tx-error" role="alert">{move || compare_error.get().unwrap_or_default()}</p>
+                    </Show>
                     {move || match (opened_row.get(), compared_row.get()) {
                         (Some(a), Some(b)) => view! { <CompareView a b /> }.into_any(),
                         _ => view! { <p class="tx-muted" data-testid="compare-loading">"Loading the two rows…"</p> }.into_any(),
