@@ -45,7 +45,7 @@ await check('the charts render for the demo split: SVG with bars, hit areas, cou
   assert.equal(await page.$('[data-testid=chart-turns]'), null, 'closed until asked');
   await openCharts(page);
   for (const id of ['turns', 'tool_calls', 'tokens', 'patch_lines', 'patch_files', 'tools', 'languages',
-    'resolved_by_language', 'resolved_by_source', 'extensions']) {
+    'flags', 'resolved_by_language', 'resolved_by_source', 'extensions']) {
     const chart = `[data-testid=chart-${id}]`;
     assert.ok(await page.$(chart), `chart ${id}`);
     const drawn = await page.$$eval(`${chart} .tx-chart__svg svg rect`, (r) => r.length);

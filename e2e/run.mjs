@@ -353,4 +353,42 @@ await check('hostile rows render as text: no script runs, the page stays respons
   await page.close();
 });
 
+await check('several runs per instance: filter mixed outcomes, open a comparison, click a flag\'s evidence', async () => {
+  const { page, problems } = await open(`${base}/?dataset=trajex-demo/runs-per-instance&config=default&split=train&${endpoints}`);
+  await waitLoaded(page);
+  assert.match(await text(page, 'row-count'), /^7 of 7 rows/);
+  // The flags chart counts the loop of row 4; its bar sets flag=loops.
+  await page.click('[data-testid=charts-toggle]');
+  await page.waitForSelector('[data-testid=chart-flags] [data-testid=chart-bar]', { timeout: TIMEOUT });
+  const bars = await page.$$eval('[data-testid=chart-flags] [data-testid=chart-bar]', (r) => r.map((b) => [b.dataset.label, b.dataset.count]));
+  assert.ok(bars.some(([label, count]) => label === 'loops' && count === '1'), JSON.stringify(bars));
+  await page.click('[data-testid=charts-toggle]');
+  // Instances that some runs resolve and others fail: MONAI-6034 (rows 0, 5), mypy-11567 (4, 6).
+  await page.selectOption('[data-testid=filter-mixed_outcome]', 'yes');
+  await waitFor(page, () => document.querySelector('[data-testid=counts]')?.textContent.startsWith('4 trajectories of 7'));
+  assert.deepEqual(await tableRows(page), [0, 4, 5, 6]);
+  assert.match(page.url(), /mixed_outcome=yes/);
+  await page.click('[data-testid=table-row][data-row="4"]');
+  await page.waitForSelector('[data-testid=other-runs] [data-testid=other-run]', { timeout: TIMEOUT });
+  const runs = await page.$$eval('[data-testid=other-run]', (r) => r.map((x) => [x.dataset.row, x.dataset.outcome]));
+  assert.deepEqual(runs, [['4', 'resolved'], ['6', 'failed']]);
+  assert.match(await text(page, 'other-runs-counts'), /2 runs loaded: 1 resolved, 1 failed, 0 unknown \(mixed outcome\)/);
+  await page.click('[data-testid=other-run-compare]');
+  await page.waitForSelector('[data-testid=compare-view]', { timeout: TIMEOUT });
+  assert.match(page.url(), /row=4&compare=6/);
+  assert.equal(await page.getAttribute('[data-testid=compare-divergence]', 'data-turn'), '7');
+  assert.equal(await page.$$eval('[data-testid=compare-fact][data-differs=true]', (r) => r.some((f) => f.dataset.label === 'Outcome')), true);
+  assert.deepEqual(await page.$$eval('[data-testid=compare-file][data-path="mypy/server/astdiff.py"] [data-testid=compare-hunk]', (h) => h.map((x) => x.dataset.sides)), ['A,B', 'A']);
+  await shoot(page, 'compare');
+  // Back to run A; the loop flag's first evidence step selects its message.
+  await page.click('[data-testid=compare-open-a]');
+  await page.waitForSelector('[data-testid=flags] [data-testid=flag][data-kind=loops]', { timeout: TIMEOUT });
+  await page.click('[data-testid=flag-step][data-step="12"]');
+  await page.waitForSelector('#msg-12', { timeout: TIMEOUT });
+  await waitFor(page, () => /step=12/.test(location.search));
+  assert.doesNotMatch(page.url(), /compare=/);
+  clean(problems);
+  await page.close();
+});
+
 await finish();

@@ -81,6 +81,48 @@ for (const [dataset, o] of Object.entries(options)) {
   fs.writeFileSync(path.join(dir, 'train.jsonl'), `${lines.join('\n')}\n`);
   console.log('make-demo: trajex-demo/many-rows/default/train/train.jsonl (35 generated rows)');
 }
+// Several runs per instance with different outcomes (derived here from the real
+// Open-SWE-Traces-shaped rows, which hold one resolved run per instance): the five rows
+// unchanged, then two derived failed runs; hub/data/SOURCES.md says exactly how.
+{
+  const dir = path.join(OUT, 'runs-per-instance', 'default', 'train');
+  fs.mkdirSync(dir, { recursive: true });
+  const text = fs.readFileSync(path.join(FIX, `${OPEN}/openhands_swegym.jsonl`), 'utf8');
+  const source = text.split('\n').filter((line) => line.trim() !== '');
+  const rows = source.map((line) => JSON.parse(line));
+  const find = (id) => rows.find((row) => row.instance_id === id);
+  const derived = [];
+  // MONAI-6034: the run stopped after its first three steps, without a patch, not resolved.
+  {
+    const row = structuredClone(find('Project-MONAI__MONAI-6034'));
+    row.messages = row.messages.slice(0, 8);
+    row.resolved = 0;
+    row.trajectory_id = `${row.trajectory_id}-derived-stopped`;
+    row.metadata.model_patch = { patch: '', num_modified_files: 0, num_modified_lines: 0 };
+    row.metadata.derived_from = 'messages 0-7 of the resolved run of this instance (row 0); no patch; resolved set to 0';
+    derived.push(row);
+  }
+  // mypy-11567: the run without the repeated views of mypy/nodes.py (messages 14-17), and its
+  // patch without the `elif isinstance(node, ParamSpecExpr)` hunk, not resolved.
+  {
+    const row = structuredClone(find('python__mypy-11567'));
+    row.messages = row.messages.filter((_, idx) => idx < 14 || idx > 17);
+    row.resolved = 0;
+    row.trajectory_id = `${row.trajectory_id}-derived-partial`;
+    const patch = row.metadata.model_patch.patch;
+    const start = patch.indexOf('@@ -221,6 +222,12 @@');
+    const end = patch.indexOf('diff --git a/reproduce_error.py');
+    if (start < 0 || end < start) throw new Error('make-demo: the mypy-11567 patch changed');
+    const kept = patch.slice(0, start) + patch.slice(end);
+    row.metadata.model_patch = { patch: kept, num_modified_files: 2, num_modified_lines: kept.split('\n').filter((l) => /^[+-][^+-]/.test(l)).length };
+    row.metadata.derived_from = 'the resolved run of this instance (row 4) without messages 14-17 and without its second hunk of mypy/server/astdiff.py; resolved set to 0';
+    derived.push(row);
+  }
+  const lines = [...source, ...derived.map((row) => JSON.stringify(row))];
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), `${lines.join('\n')}\n`);
+  fs.writeFileSync(path.join(OUT, 'runs-per-instance', 'dataset.json'), `${JSON.stringify({ lastModified: LAST_MODIFIED }, null, 2)}\n`);
+  console.log('make-demo: trajex-demo/runs-per-instance/default/train/train.jsonl (5 rows copied, 2 derived)');
+}
 for (const src of [`${OPEN}/SOURCES.md`, `${REAL}/SOURCES.md`]) {
   if (!fs.existsSync(path.join(FIX, src))) console.warn(`make-demo: missing ${src}`);
 }

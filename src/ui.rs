@@ -10,11 +10,13 @@
 
 pub mod browser;
 mod charts;
+mod compare;
 mod dataset_page;
 mod filter_panel;
 mod format;
 pub mod model;
 mod progress;
+mod runs;
 mod session;
 mod start_page;
 mod table;

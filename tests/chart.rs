@@ -145,7 +145,8 @@ fn clicks_filter_to_exactly_the_rows_of_the_bar() {
         (0..rows.len()).filter(|&i| filter.check(&rows[i].0, &rows[i].1).is_ok()).collect()
     };
     let mut checked = 0;
-    for id in ["turns", "tool_calls", "tokens", "patch_lines", "patch_files", "languages"] {
+    for id in ["turns", "tool_calls", "tokens", "patch_lines", "patch_files", "languages", "flags"]
+    {
         let spec = chart(&charts, id);
         assert!(!spec.bars.is_empty(), "{id}");
         for bar in &spec.bars {

@@ -177,6 +177,22 @@ fn export_rejects_unknown_filter_keys() {
     let (_, stderr, code) = run_raw(&["export", "--filter", "colour=blue", "-"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("`colour` is not a filter key"), "{stderr}");
+    // A filter on the other runs of an instance cannot be judged in one pass.
+    let (_, stderr, code) = run_raw(&["export", "--filter", "mixed_outcome=yes", "-"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("`mixed_outcome`"), "{stderr}");
+}
+
+#[test]
+fn export_filters_on_flags() {
+    // Row 4 of the Open-SWE-Traces sample loops (tests/flags.rs); the others have no flag.
+    let rows = common::fixture_path("open_swe_traces/openhands_swegym.jsonl");
+    let (stdout, stderr, code) =
+        run_raw(&["export", "--filter", "flag=loops", rows.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let kept: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0]["instance_id"], "python__mypy-11567");
 }
 
 #[test]

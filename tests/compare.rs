@@ -279,3 +279,82 @@ fn runs_per_instance() {
     assert_eq!(runs.len(), 5);
     assert!(runs.iter().all(|r| r.n_runs == 1 && r.n_resolved == 1 && !r.is_mixed()));
 }
+
+#[test]
+fn runs_side_by_side() {
+    use trajex::domain::compare::{aligned_steps, fact_pairs, harness_of};
+    use trajex::domain::TrajectoryMetrics;
+    let converted = common::trajectories("open_swe_traces/openhands_swegym.jsonl");
+    let (a, b) = (&converted[0], &converted[4]);
+    let (ma, mb) = (TrajectoryMetrics::of(a), TrajectoryMetrics::of(b));
+    // No harness key in these rows: the row format names the family.
+    assert_eq!(harness_of(a), a.format.as_str());
+    let mut named = a.clone();
+    named.metadata.insert("harness".into(), json!(" OpenHands "));
+    assert_eq!(harness_of(&named), "OpenHands");
+    let pairs = fact_pairs((a, &ma), (b, &mb));
+    let line = |label: &str| pairs.iter().find(|p| p.label == label).unwrap();
+    assert!(line("Instance").differs());
+    assert!(!line("Outcome").differs(), "both resolved");
+    assert!(!line("Harness").differs());
+    assert_eq!(line("Turns").a, ma.n_turns.to_string());
+    // Row 4 loops (tests/flags.rs); row 0 has no flag.
+    assert_eq!((line("Flags").a.as_str(), line("Flags").b.as_str()), ("none", "loops"));
+    assert_eq!(pairs.len(), 13);
+    // The same row against itself differs nowhere.
+    assert!(fact_pairs((a, &ma), (a, &ma)).iter().all(|p| !p.differs()));
+    // Aligned steps: as many rows as the longer run, `None` past the shorter one's end.
+    let (sa, sb) = (steps_of(a), steps_of(b));
+    let aligned = aligned_steps(&sa, &sb);
+    assert_eq!(aligned.len(), sa.len().max(sb.len()));
+    assert!(sa.len() != sb.len(), "{} {}", sa.len(), sb.len());
+    let short = sa.len().min(sb.len());
+    assert!(aligned[short..].iter().all(|(x, y)| x.is_none() != y.is_none()));
+    assert_eq!(aligned[0].0.as_ref(), sa.first());
+    assert_eq!(sa[0].actions[0].describe(), "str_replace_editor .: view");
+}
+
+#[test]
+fn the_demo_dataset_of_several_runs_per_instance() {
+    // hub/data/trajex-demo/runs-per-instance (hub/make-demo.mjs): the five Open-SWE-Traces
+    // rows, then a failed run of MONAI-6034 cut after three steps and without a patch, and a
+    // failed run of mypy-11567 without its loop and without one hunk.
+    use trajex::domain::filter::mixed_instances;
+    use trajex::domain::flags::{flags_of, kinds, FlagKind};
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/hub/data/trajex-demo/runs-per-instance/default/train/train.jsonl"
+    );
+    let rows = common::read_as_app("train.jsonl", &std::fs::read(path).unwrap());
+    assert_eq!(rows.len(), 7);
+    let mixed = mixed_instances(rows.iter().map(|t| (t.ids.instance_id.as_deref(), t.outcome)));
+    assert_eq!(
+        mixed.iter().map(String::as_str).collect::<Vec<_>>(),
+        ["Project-MONAI__MONAI-6034", "python__mypy-11567"]
+    );
+    let runs =
+        instance_runs(rows.iter().filter_map(|t| Some((t.ids.instance_id.as_deref()?, t.outcome))));
+    assert_eq!(runs.iter().filter(|r| r.is_mixed()).count(), 2);
+    let (a, b) = (&rows[4], &rows[6]);
+    assert_eq!((a.outcome, b.outcome), (Outcome::Resolved, Outcome::Failed));
+    assert_eq!(kinds(&flags_of(a)), [FlagKind::Loops]);
+    assert!(!kinds(&flags_of(b)).contains(&FlagKind::Loops));
+    // Both view mypy/nodes.py at step 7 (other line ranges); at step 8 the original views it
+    // again and the derived run views astdiff.py.
+    let d = divergence(a, b).unwrap();
+    assert_eq!((d.turn, d.a_message, d.b_message, d.differs_in), (7, 16, 16, DiffersIn::File));
+    assert_eq!(d.a[0].file.as_deref(), Some("mypy/nodes.py"));
+    assert_eq!(d.b[0].file.as_deref(), Some("mypy/server/astdiff.py"));
+    let text = |t: &Trajectory| t.final_patch.as_ref().map(|p| p.text.clone());
+    let (pa, pb) = (text(a), text(b));
+    let cmp = compare_patches(pa.as_deref(), pb.as_deref(), None);
+    assert_eq!(cmp.present, [true, true, false]);
+    let astdiff = cmp.files.iter().find(|f| f.path == "mypy/server/astdiff.py").unwrap();
+    assert_eq!(astdiff.hunks.len(), 2);
+    assert!(astdiff.hunks[0].shared_by_runs());
+    assert_eq!(astdiff.hunks[1].sides(), [Side::A]);
+    assert_eq!(astdiff.differing_lines.a_b, 6);
+    // MONAI-6034: the cut run has no patch.
+    let monai = &rows[5];
+    assert!(monai.final_patch.as_ref().is_none_or(|p| p.text.trim().is_empty()));
+}

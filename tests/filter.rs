@@ -6,7 +6,8 @@
 mod common;
 
 use proptest::prelude::*;
-use trajex::domain::filter::{FilterSet, Range, Rejection, Selector, Verdict};
+use trajex::domain::filter::{mixed_instances, FilterSet, Range, Rejection, Selector, Verdict};
+use trajex::domain::flags::FlagKind;
 use trajex::domain::trajectory::{Outcome, Role, Trajectory};
 use trajex::domain::TrajectoryMetrics;
 
@@ -79,6 +80,76 @@ fn tools_turns_text_and_ids() {
 }
 
 #[test]
+fn flags_filter_on_fixture_rows() {
+    // Row 4 of the Open-SWE-Traces sample views mypy/nodes.py three times in a row (a loop);
+    // the others raise no flag (tests/flags.rs, fixture_hits).
+    let rows = measured("open_swe_traces/openhands_swegym.jsonl");
+    let kinds: Vec<Vec<&str>> =
+        rows.iter().map(|(_, m)| m.flags.iter().map(|f| f.kind.as_str()).collect()).collect();
+    assert_eq!(kinds, [vec![], vec![], vec![], vec![], vec!["loops"]]);
+    assert_eq!(passing("flag=loops", &rows), [LOOP_ROW]);
+    assert_eq!(passing("flag=edits_tests&flag=loops", &rows), [LOOP_ROW]);
+    assert_eq!(passing("flag=edits_tests,loops", &rows), [LOOP_ROW], "a comma list is read too");
+    assert_eq!(passing("flag=edits_tests", &rows), Vec::<usize>::new());
+    let others: Vec<usize> = (0..5).filter(|&i| i != LOOP_ROW).collect();
+    assert_eq!(passing("flag_not=loops", &rows), others);
+    assert_eq!(passing("flagged=no", &rows), others);
+    assert_eq!(passing("flagged=yes", &rows), [LOOP_ROW]);
+    let (t, m) = &rows[LOOP_ROW];
+    assert_eq!(filter("flagged=no").check(t, m), Err(Rejection::Flags));
+    // Without its messages (a row kept `lite`), the row keeps the flags of its full text.
+    let mut lite = t.clone();
+    lite.messages.clear();
+    lite.turns.clear();
+    assert!(filter("flag=loops").check(&lite, m).is_ok());
+    // Nebius row 4 edits and then submits without running anything.
+    let nebius = measured("real/nebius_swe_agent_trajectories.jsonl");
+    assert!(passing("flag=unchecked_finish", &nebius).contains(&4));
+    assert_eq!(
+        filter("flag=loops&flag_not=edits_tests&flagged=yes").summary(),
+        "flagged loops, not flagged edits or removes tests, some flag"
+    );
+    let bad = FilterSet::from_query("flag=loops,reads_minds");
+    assert_eq!(bad.errors.len(), 1, "{:?}", bad.errors);
+    assert!(bad.errors[0].contains("reads_minds"), "{:?}", bad.errors);
+    assert_eq!(bad.filter.flags.len(), 1);
+}
+
+/// The Open-SWE-Traces sample row that loops.
+const LOOP_ROW: usize = 4;
+
+#[test]
+fn mixed_outcome_needs_the_other_runs() {
+    let mut rows = measured("open_swe_traces/openhands_swegym.jsonl");
+    // A second run of row 0's instance that failed, and a second resolved run of row 1's.
+    let mut failed = rows[0].clone();
+    failed.0.outcome = Outcome::Failed;
+    let resolved_again = rows[1].clone();
+    rows.push(failed);
+    rows.push(resolved_again);
+    let mixed =
+        mixed_instances(rows.iter().map(|(t, _)| (t.ids.instance_id.as_deref(), t.outcome)));
+    let id0 = rows[0].0.ids.instance_id.clone().unwrap();
+    assert_eq!(mixed.into_iter().collect::<Vec<_>>(), [id0]);
+    let judge = |query: &str| -> Vec<usize> {
+        let mixed =
+            mixed_instances(rows.iter().map(|(t, _)| (t.ids.instance_id.as_deref(), t.outcome)));
+        let mut selector = Selector::with_mixed_instances(filter(query), mixed);
+        (0..rows.len())
+            .filter(|&i| selector.judge(&rows[i].0, &rows[i].1) == Verdict::Keep)
+            .collect()
+    };
+    assert_eq!(judge("mixed_outcome=yes"), [0, 5]);
+    assert_eq!(judge("mixed_outcome=no"), [1, 2, 3, 4, 6]);
+    assert_eq!(judge("mixed_outcome=yes&outcome=failed"), [5]);
+    // Without the other rows nothing is mixed.
+    assert_eq!(passing("mixed_outcome=yes", &rows), Vec::<usize>::new());
+    assert_eq!(filter("mixed_outcome=yes").summary(), "instances with mixed outcomes");
+    assert!(filter("mixed_outcome=no").needs_other_rows());
+    assert!(!filter("flag=loops").needs_other_rows());
+}
+
+#[test]
 fn language_from_patch_when_the_row_has_none() {
     // SWE-smith rows have no `language` column; three patches change .py files, two are empty.
     let rows = measured("real/swe_smith_trajectories.jsonl");
@@ -141,6 +212,10 @@ fn text_strategy() -> impl Strategy<Value = String> {
     "[a-zA-Z0-9 &=+%?#/,é你\\-]{1,12}"
 }
 
+fn flag_sets() -> impl Strategy<Value = std::collections::BTreeSet<FlagKind>> {
+    prop::collection::btree_set(prop::sample::select(FlagKind::ALL.to_vec()), 0..3)
+}
+
 fn filter_strategy() -> impl Strategy<Value = FilterSet> {
     let sets = || prop::collection::btree_set(text_strategy(), 0..3);
     let lower_sets = || prop::collection::btree_set("[a-z+#]{1,8}", 0..3);
@@ -163,8 +238,14 @@ fn filter_strategy() -> impl Strategy<Value = FilterSet> {
             prop::option::of(text_strategy()),
             prop::option::of(prop::sample::select(Role::ALL.to_vec())),
         ),
+        (
+            flag_sets(),
+            flag_sets(),
+            prop::option::of(any::<bool>()),
+            prop::option::of(any::<bool>()),
+        ),
     )
-        .prop_map(|(a, b, c)| FilterSet {
+        .prop_map(|(a, b, c, d)| FilterSet {
             outcomes: a.0,
             max_tokens: a.1,
             has_patch: a.2,
@@ -183,6 +264,10 @@ fn filter_strategy() -> impl Strategy<Value = FilterSet> {
             repo: c.2,
             text: c.3,
             text_role: c.4,
+            flags: d.0,
+            flags_not: d.1,
+            flagged: d.2,
+            mixed_outcome: d.3,
         })
 }
 

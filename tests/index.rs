@@ -7,7 +7,8 @@
 mod common;
 
 use proptest::prelude::*;
-use trajex::domain::filter::{language_of, FilterSet, Range, Selector, Verdict};
+use trajex::domain::filter::{language_of, mixed_instances, FilterSet, Range, Selector, Verdict};
+use trajex::domain::flags::FlagKind;
 use trajex::domain::index::{IndexSelection, RowIndex, RowSummary};
 use trajex::domain::trajectory::{Outcome, Trajectory};
 use trajex::domain::TrajectoryMetrics;
@@ -32,7 +33,10 @@ fn index_of(rows: &[(Trajectory, TrajectoryMetrics)]) -> RowIndex {
 }
 
 fn judged(rows: &[(Trajectory, TrajectoryMetrics)], filter: &FilterSet) -> Vec<u32> {
-    let mut selector = Selector::new(filter.clone());
+    // `mixed_outcome` is judged against the instances of all the rows, as the page does.
+    let mixed =
+        mixed_instances(rows.iter().map(|(t, _)| (t.ids.instance_id.as_deref(), t.outcome)));
+    let mut selector = Selector::with_mixed_instances(filter.clone(), mixed);
     (0..rows.len() as u32)
         .filter(|&i| {
             let (t, m) = &rows[i as usize];
@@ -47,10 +51,19 @@ fn range() -> impl Strategy<Value = Range> {
 }
 
 fn filter() -> impl Strategy<Value = FilterSet> {
-    let words = || proptest::sample::subsequence(vec!["python", "go", "rust", "unknown", "java"], 0..2);
-    let tools = || proptest::sample::subsequence(vec!["execute_bash", "str_replace_editor", "bash", "finish", "think"], 0..2);
+    let words =
+        || proptest::sample::subsequence(vec!["python", "go", "rust", "unknown", "java"], 0..2);
+    let tools = || {
+        proptest::sample::subsequence(
+            vec!["execute_bash", "str_replace_editor", "bash", "finish", "think"],
+            0..2,
+        )
+    };
     (
-        proptest::sample::subsequence(vec![Outcome::Resolved, Outcome::Failed, Outcome::Unknown], 0..3),
+        proptest::sample::subsequence(
+            vec![Outcome::Resolved, Outcome::Failed, Outcome::Unknown],
+            0..3,
+        ),
         proptest::option::of(0u64..200_000),
         (range(), range(), range()),
         (proptest::option::of(any::<bool>()), proptest::option::of(any::<bool>())),
@@ -58,23 +71,45 @@ fn filter() -> impl Strategy<Value = FilterSet> {
         (tools(), tools()),
         proptest::option::of(proptest::sample::select(vec!["django", "__", "pydantic", "zz"])),
         proptest::option::of(1u64..4),
+        (
+            proptest::sample::subsequence(FlagKind::ALL.to_vec(), 0..2),
+            proptest::sample::subsequence(FlagKind::ALL.to_vec(), 0..2),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(any::<bool>()),
+        ),
     )
-        .prop_map(|(outcomes, max_tokens, (turns, tool_calls, patch_lines), (patch, tests), (langs, not_langs), (used, not_used), instance, cap)| FilterSet {
-            outcomes: outcomes.into_iter().collect(),
-            max_tokens,
-            turns,
-            tool_calls,
-            patch_lines,
-            has_patch: patch,
-            touches_tests: tests,
-            languages: langs.into_iter().map(str::to_owned).collect(),
-            exclude_languages: not_langs.into_iter().map(str::to_owned).collect(),
-            tools_used: used.into_iter().map(str::to_owned).collect(),
-            tools_not_used: not_used.into_iter().map(str::to_owned).collect(),
-            instance: instance.map(str::to_owned),
-            language_cap: cap,
-            ..FilterSet::default()
-        })
+        .prop_map(
+            |(
+                outcomes,
+                max_tokens,
+                (turns, tool_calls, patch_lines),
+                (patch, tests),
+                (langs, not_langs),
+                (used, not_used),
+                instance,
+                cap,
+                (flags, flags_not, flagged, mixed),
+            )| FilterSet {
+                flags: flags.into_iter().collect(),
+                flags_not: flags_not.into_iter().collect(),
+                flagged,
+                mixed_outcome: mixed,
+                outcomes: outcomes.into_iter().collect(),
+                max_tokens,
+                turns,
+                tool_calls,
+                patch_lines,
+                has_patch: patch,
+                touches_tests: tests,
+                languages: langs.into_iter().map(str::to_owned).collect(),
+                exclude_languages: not_langs.into_iter().map(str::to_owned).collect(),
+                tools_used: used.into_iter().map(str::to_owned).collect(),
+                tools_not_used: not_used.into_iter().map(str::to_owned).collect(),
+                instance: instance.map(str::to_owned),
+                language_cap: cap,
+                ..FilterSet::default()
+            },
+        )
 }
 
 proptest! {
@@ -108,7 +143,8 @@ fn facets_count_what_the_rows_hold() {
     let mut languages = std::collections::BTreeMap::new();
     let mut tools = std::collections::BTreeMap::new();
     for (t, m) in &rows {
-        *languages.entry(language_of(t, m).unwrap_or_else(|| "unknown".into())).or_insert(0u64) += 1;
+        *languages.entry(language_of(t, m).unwrap_or_else(|| "unknown".into())).or_insert(0u64) +=
+            1;
         for name in m.tool_calls_by_name.keys() {
             *tools.entry(name.clone()).or_insert(0u64) += 1;
         }

@@ -13,6 +13,7 @@ fn a_deep_link_round_trips() {
         config: Some("v1.2".into()),
         split: Some("minisweagent".into()),
         row: Some(1234),
+        compare: Some(98),
         step: Some(17),
         source: Some(trajex::domain::link::SourceChoice::Parquet),
         filter: FilterSet::from_query("outcome=resolved&lang=go&q=a%26b").filter,
@@ -25,7 +26,7 @@ fn a_deep_link_round_trips() {
     let query = link.to_query();
     assert_eq!(
         query,
-        "dataset=nvidia%2FOpen-SWE-Traces&config=v1.2&split=minisweagent&row=1234&step=17&source=parquet\
+        "dataset=nvidia%2FOpen-SWE-Traces&config=v1.2&split=minisweagent&row=1234&compare=98&step=17&source=parquet\
          &endpoint=http%3A%2F%2F127.0.0.1%3A8787&viewer_endpoint=http%3A%2F%2F127.0.0.1%3A8787%2Fviewer\
          &outcome=resolved&lang=go&q=a%26b"
     );
@@ -36,10 +37,11 @@ fn a_deep_link_round_trips() {
 #[test]
 fn bad_values_are_ignored_and_tokens_are_never_read() {
     let link = PageLink::from_query(
-        "row=x&step=-1&token=hf_secret&endpoint=javascript:alert(1)&file=demo/a.jsonl",
+        "row=x&compare=-2&step=-1&token=hf_secret&endpoint=javascript:alert(1)&file=demo/a.jsonl",
     );
     assert_eq!(link.row, None);
     assert_eq!(link.step, None);
+    assert_eq!(link.compare, None);
     assert_eq!(link.endpoints, Endpoints::default());
     assert_eq!(link.file.as_deref(), Some("demo/a.jsonl"));
     assert!(!link.to_query().contains("secret"));

@@ -292,6 +292,9 @@ impl ExportArgs {
                     if let Some(error) = filter.errors.first() {
                         return Err(format!("--filter: {error}"));
                     }
+                    if filter.filter.needs_other_rows() {
+                        return Err("--filter: `mixed_outcome` compares the runs of each instance over all the rows; the export reads its rows once, in order, and cannot judge it".into());
+                    }
                     parsed.filter = filter.filter;
                 }
                 "--format" => {

@@ -170,6 +170,11 @@ pub struct DatasetSummary {
     pub n_finished: u64,
     /// Trajectories with at least one diagnostic (count).
     pub n_with_diagnostics: u64,
+    /// Trajectories per flag (`FlagKind::as_str` key; count of trajectories, not of flags),
+    /// from [`TrajectoryMetrics::flags`].
+    pub flags: BTreeMap<String, u64>,
+    /// Trajectories with at least one flag (count).
+    pub n_flagged: u64,
 }
 
 impl DatasetSummary {
@@ -212,6 +217,10 @@ impl DatasetSummary {
         }
         self.n_finished += u64::from(metrics.finished);
         self.n_with_diagnostics += u64::from(metrics.n_diagnostics > 0);
+        for kind in crate::domain::flags::kinds(&metrics.flags) {
+            *self.flags.entry(kind.as_str().to_owned()).or_default() += 1;
+        }
+        self.n_flagged += u64::from(!metrics.flags.is_empty());
     }
 }
 

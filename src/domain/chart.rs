@@ -25,6 +25,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::domain::aggregate::{Bin, DatasetSummary, Histogram, OutcomeCounts};
 use crate::domain::filter::{FilterSet, Range};
+use crate::domain::flags::FlagKind;
 use crate::domain::tokens::TokenBasis;
 
 /// Categories shown at most per chart (the largest); the note says how many were left out.
@@ -74,6 +75,8 @@ pub enum FilterChange {
     Language(String),
     /// Adds the tool to `tool` (and takes it out of `tool_not`).
     Tool(String),
+    /// Adds the flag to `flag` (and takes it out of `flag_not`).
+    Flag(FlagKind),
 }
 
 impl FilterChange {
@@ -99,6 +102,10 @@ impl FilterChange {
                 filter.tools_not_used.remove(name);
                 filter.tools_used.insert(name.clone());
             }
+            FilterChange::Flag(kind) => {
+                filter.flags_not.remove(kind);
+                filter.flags.insert(*kind);
+            }
         }
     }
 
@@ -116,6 +123,7 @@ impl FilterChange {
             }
             FilterChange::Language(name) => filter.languages.contains(name),
             FilterChange::Tool(name) => filter.tools_used.contains(name),
+            FilterChange::Flag(kind) => filter.flags.contains(kind),
         }
     }
 
@@ -139,6 +147,9 @@ impl FilterChange {
             FilterChange::Tool(name) => {
                 filter.tools_used.remove(name);
             }
+            FilterChange::Flag(kind) => {
+                filter.flags.remove(kind);
+            }
         }
     }
 
@@ -154,6 +165,7 @@ impl FilterChange {
                 format!("language {}", clean_label(name, HOVER_LABEL_CHARS))
             }
             FilterChange::Tool(name) => format!("uses {}", clean_label(name, HOVER_LABEL_CHARS)),
+            FilterChange::Flag(kind) => format!("flagged {}", kind.label()),
         }
     }
 }
@@ -179,7 +191,7 @@ pub struct Bar {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChartSpec {
     /// Stable id (`turns`, `tool_calls`, `tokens`, `patch_lines`, `patch_files`, `tools`,
-    /// `languages`, `resolved_by_language`, `resolved_by_model`, `resolved_by_source`,
+    /// `languages`, `flags`, `resolved_by_language`, `resolved_by_model`, `resolved_by_source`,
     /// `extensions`), for test ids and keys.
     pub id: &'static str,
     /// Title.
@@ -195,9 +207,24 @@ pub struct ChartSpec {
 }
 
 /// The charts of a summary, in page order: histograms of turns, tool calls, tokens, patch
-/// lines and patch files; tool calls by tool; languages; resolved rate by language, by model
+/// lines and patch files; tool calls by tool; languages; trajectories per flag; resolved rate by language, by model
 /// (when rows name one) and by source (split or file); patch file extensions.
 pub fn dataset_charts(summary: &DatasetSummary) -> Vec<ChartSpec> {
+    let mut flags = counts_chart(
+        "flags",
+        "Suspicious-trajectory flags",
+        ("trajectory", "trajectories"),
+        &summary.flags,
+        |key| FlagKind::from_key(key).map_or_else(|| key.to_owned(), |k| k.label().to_owned()),
+        |key| FlagKind::from_key(key).map(FilterChange::Flag),
+    );
+    // A trajectory may raise several flags: say how many are flagged rather than the bars' sum.
+    flags.note = format!(
+        "{} of {} trajectories flagged (heuristics; one may have several flags)",
+        thousands(summary.n_flagged),
+        thousands(summary.n_trajectories)
+    );
+    flags.empty = "no flagged trajectories".to_owned();
     let mut charts = vec![
         histogram_chart(
             "turns",
@@ -255,6 +282,7 @@ pub fn dataset_charts(summary: &DatasetSummary) -> Vec<ChartSpec> {
             |name| name.to_owned(),
             language_action,
         ),
+        flags,
         rates_chart(
             "resolved_by_language",
             "Resolved rate by language",

@@ -453,3 +453,112 @@ pub fn instance_runs<'a>(rows: impl IntoIterator<Item = (&'a str, Outcome)>) -> 
     }
     by_id.into_values().collect()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Runs side by side.
+
+/// Metadata keys that name the harness (agent scaffold) of a row, in the order they are tried.
+pub const HARNESS_KEYS: [&str; 5] = ["harness", "agent", "scaffold", "agent_name", "agent_class"];
+
+/// The harness that produced a row: the first of [`HARNESS_KEYS`] in `Trajectory::metadata`
+/// that is a non-empty string (Open-SWE-Traces merges its `metadata` column there), else the
+/// detected row format (`Format::as_str`, such as `openai_tool_calls`), which tells harness
+/// families apart.
+pub fn harness_of(trajectory: &Trajectory) -> String {
+    HARNESS_KEYS
+        .iter()
+        .find_map(|key| trajectory.metadata.get(*key)?.as_str().map(str::trim))
+        .filter(|name| !name.is_empty())
+        .map_or_else(|| trajectory.format.as_str().to_owned(), str::to_owned)
+}
+
+/// One line of the side-by-side header of two runs: a label and each run's value as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FactPair {
+    /// What the line shows (`Outcome`, `Turns`, ...).
+    pub label: &'static str,
+    /// The first run's value (`—` when it has none).
+    pub a: String,
+    /// The second run's value (`—` when it has none).
+    pub b: String,
+}
+
+impl FactPair {
+    /// Whether the two runs differ on this line.
+    pub fn differs(&self) -> bool {
+        self.a != self.b
+    }
+}
+
+/// The facts of one run as `(label, text)`, in display order: instance, harness
+/// ([`harness_of`]), teacher model, outcome, exit status, turns, tool calls, tool errors,
+/// tokens (exact or estimated, as `TrajectoryMetrics::tokens`), finished, patch files and
+/// changed lines (added + removed), and the flags' keys. Missing values are `—`.
+pub fn run_facts(
+    trajectory: &Trajectory,
+    metrics: &crate::domain::TrajectoryMetrics,
+) -> Vec<(&'static str, String)> {
+    const MISSING: &str = "—";
+    let or_missing = |value: Option<&String>| value.cloned().unwrap_or_else(|| MISSING.to_owned());
+    let patch = metrics.final_patch.as_ref().filter(|p| !p.is_empty);
+    let flags = crate::domain::flags::kinds(&metrics.flags);
+    vec![
+        ("Instance", or_missing(trajectory.ids.instance_id.as_ref())),
+        ("Harness", harness_of(trajectory)),
+        ("Teacher", or_missing(trajectory.ids.model.as_ref())),
+        ("Outcome", trajectory.outcome.as_str().to_owned()),
+        ("Exit status", or_missing(trajectory.exit_status.as_ref())),
+        ("Turns", metrics.n_turns.to_string()),
+        ("Tool calls", metrics.n_tool_calls.to_string()),
+        ("Tool errors", metrics.n_tool_errors.to_string()),
+        ("Tokens", metrics.tokens().to_string()),
+        ("Finished", if metrics.finished { "yes" } else { "no" }.to_owned()),
+        ("Patch files", patch.map_or_else(|| MISSING.to_owned(), |p| p.stats.n_files.to_string())),
+        (
+            "Patch lines",
+            patch.map_or_else(|| MISSING.to_owned(), |p| p.n_changed_lines().to_string()),
+        ),
+        (
+            "Flags",
+            if flags.is_empty() {
+                "none".to_owned()
+            } else {
+                flags.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+            },
+        ),
+    ]
+}
+
+/// The facts of two runs side by side ([`run_facts`] of each, line by line).
+pub fn fact_pairs(
+    a: (&Trajectory, &crate::domain::TrajectoryMetrics),
+    b: (&Trajectory, &crate::domain::TrajectoryMetrics),
+) -> Vec<FactPair> {
+    run_facts(a.0, a.1)
+        .into_iter()
+        .zip(run_facts(b.0, b.1))
+        .map(|((label, a), (_, b))| FactPair { label, a, b })
+        .collect()
+}
+
+/// Two step lists aligned by step index for one axis: row `i` holds each run's `i`-th step,
+/// `None` past a run's end. Rows whose actions differ are where the runs do different things.
+pub fn aligned_steps(a: &[Step], b: &[Step]) -> Vec<(Option<Step>, Option<Step>)> {
+    (0..a.len().max(b.len())).map(|i| (a.get(i).cloned(), b.get(i).cloned())).collect()
+}
+
+impl Action {
+    /// The action in a few words for a person: `tool file: command` (the parts it has).
+    pub fn describe(&self) -> String {
+        let mut text = self.tool.clone();
+        if let Some(file) = &self.file {
+            text.push(' ');
+            text.push_str(file);
+        }
+        if let Some(command) = &self.command {
+            text.push_str(": ");
+            text.push_str(command);
+        }
+        text
+    }
+}

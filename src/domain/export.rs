@@ -476,6 +476,13 @@ impl Exporter {
         Some(line)
     }
 
+    /// Judges `mixed_outcome` against these instance ids (the instances some loaded runs
+    /// resolve and others fail; see [`crate::domain::filter::mixed_instances`]).
+    pub fn with_mixed_instances(mut self, mixed: std::collections::BTreeSet<String>) -> Self {
+        self.selector = Selector::with_mixed_instances(self.selector.filter().clone(), mixed);
+        self
+    }
+
     /// The names of the chat template's templates (`default`, `tool_use`, ...), when it has one.
     pub fn template_names(&self) -> Option<Vec<String>> {
         self.template.as_ref().map(|(template, _)| template.names().to_vec())

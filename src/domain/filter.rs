@@ -9,9 +9,23 @@
 //!
 //! The per-language cap (`lang_cap`) depends on what was kept before, so it lives in
 //! [`Selector`], which applies a filter set to a stream of trajectories in order.
+//!
+//! Flags (`domain::flags`): `flag=KIND` (repeated; a comma-separated list is read too) keeps
+//! trajectories with any of these flags, `flag_not=KIND` drops those with any of them, and
+//! `flagged=yes|no` keeps those with some flag or with none. They read the flags computed with
+//! the metrics ([`TrajectoryMetrics::flags`]), so rows kept without their messages are judged
+//! on the flags of their full text.
+//!
+//! `mixed_outcome=yes|no` keeps the runs of task instances (`instance_id`) that some runs
+//! resolve and others fail (or the other rows). That depends on the other rows, so it is
+//! judged against the mixed instances of the rows given to [`Selector::with_mixed_instances`]
+//! (see [`mixed_instances`]); a selector without them (a one-pass stream) admits no row under
+//! `mixed_outcome=yes`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::domain::compare::instance_runs;
+use crate::domain::flags::FlagKind;
 use crate::domain::metrics::TrajectoryMetrics;
 use crate::domain::trajectory::{Outcome, Role, Trajectory};
 
@@ -113,6 +127,15 @@ pub struct FilterSet {
     pub text: Option<String>,
     /// `q_role`: only messages of this role are searched for `q`.
     pub text_role: Option<Role>,
+    /// `flag`: the trajectory must have at least one of these flags (empty: any).
+    pub flags: BTreeSet<FlagKind>,
+    /// `flag_not`: the trajectory must have none of these flags.
+    pub flags_not: BTreeSet<FlagKind>,
+    /// `flagged`: `yes` for some flag, `no` for none at all.
+    pub flagged: Option<bool>,
+    /// `mixed_outcome`: `yes` for runs of instances that some loaded runs resolve and others
+    /// fail, `no` for the other rows (see the module doc).
+    pub mixed_outcome: Option<bool>,
 }
 
 /// Why a trajectory did not pass: the predicate that failed, by its query key.
@@ -146,6 +169,10 @@ pub enum Rejection {
     Repo,
     /// `q`.
     Text,
+    /// `flag`, `flag_not` or `flagged`.
+    Flags,
+    /// `mixed_outcome`.
+    MixedOutcome,
 }
 
 impl Rejection {
@@ -166,6 +193,8 @@ impl Rejection {
             Rejection::Instance => "instance",
             Rejection::Repo => "repo",
             Rejection::Text => "q",
+            Rejection::Flags => "flag",
+            Rejection::MixedOutcome => "mixed_outcome",
         }
     }
 }
@@ -182,7 +211,7 @@ pub struct ParsedFilter {
 }
 
 /// The keys [`FilterSet`] reads and writes, in the order it writes them.
-pub const FILTER_KEYS: [&str; 18] = [
+pub const FILTER_KEYS: [&str; 22] = [
     "outcome",
     "max_tokens",
     "patch",
@@ -201,7 +230,21 @@ pub const FILTER_KEYS: [&str; 18] = [
     "repo",
     "q",
     "q_role",
+    "flag",
+    "flag_not",
+    "flagged",
+    "mixed_outcome",
 ];
+
+/// The instance ids (`ids.instance_id`) that some of `rows` resolve and others fail
+/// ([`crate::domain::compare::InstanceRuns::is_mixed`]); rows without an instance id count for
+/// none. `rows` are `(instance_id, outcome)` pairs, one per row.
+pub fn mixed_instances<'a>(
+    rows: impl IntoIterator<Item = (Option<&'a str>, Outcome)>,
+) -> BTreeSet<String> {
+    let runs = instance_runs(rows.into_iter().filter_map(|(id, outcome)| Some((id?, outcome))));
+    runs.into_iter().filter(|r| r.is_mixed()).map(|r| r.instance_id).collect()
+}
 
 /// The language a filter sees: the row's `language` (lower case), else the language of most
 /// files of the final patch, else `None`.
@@ -221,10 +264,29 @@ impl FilterSet {
     }
 
     /// Checks every predicate but the per-language cap; the first that fails is returned.
+    /// `mixed_outcome` is judged against no mixed instances: use [`FilterSet::check_in`] with
+    /// the set of [`mixed_instances`] of the rows.
     pub fn check(
         &self,
         trajectory: &Trajectory,
         metrics: &TrajectoryMetrics,
+    ) -> Result<(), Rejection> {
+        self.check_in(trajectory, metrics, &BTreeSet::new())
+    }
+
+    /// Whether the set reads other rows (`mixed_outcome`), so that a row's verdict can change
+    /// when rows are added.
+    pub fn needs_other_rows(&self) -> bool {
+        self.mixed_outcome.is_some()
+    }
+
+    /// Checks every predicate but the per-language cap, `mixed_outcome` against
+    /// `mixed_instances` (instance ids); the first that fails is returned.
+    pub fn check_in(
+        &self,
+        trajectory: &Trajectory,
+        metrics: &TrajectoryMetrics,
+        mixed_instances: &BTreeSet<String>,
     ) -> Result<(), Rejection> {
         let fail = |ok: bool, why: Rejection| if ok { Ok(()) } else { Err(why) };
         fail(
@@ -264,6 +326,18 @@ impl FilterSet {
         };
         fail(id_matches(&self.instance, &trajectory.ids.instance_id), Rejection::Instance)?;
         fail(id_matches(&self.repo, &trajectory.ids.repo), Rejection::Repo)?;
+        if !self.flags.is_empty() || !self.flags_not.is_empty() || self.flagged.is_some() {
+            let has = |kind: &FlagKind| metrics.flags.iter().any(|flag| flag.kind == *kind);
+            let ok = (self.flags.is_empty() || self.flags.iter().any(has))
+                && !self.flags_not.iter().any(has)
+                && self.flagged.is_none_or(|want| want == !metrics.flags.is_empty());
+            fail(ok, Rejection::Flags)?;
+        }
+        if let Some(want) = self.mixed_outcome {
+            let mixed =
+                trajectory.ids.instance_id.as_ref().is_some_and(|id| mixed_instances.contains(id));
+            fail(want == mixed, Rejection::MixedOutcome)?;
+        }
         if let Some(needle) = self.text.as_deref().filter(|n| !n.is_empty()) {
             let found = trajectory
                 .messages
@@ -330,6 +404,16 @@ impl FilterSet {
         if let Some(role) = self.text_role {
             out.append_pair("q_role", role.as_str());
         }
+        for (key, set) in [("flag", &self.flags), ("flag_not", &self.flags_not)] {
+            for kind in set {
+                out.append_pair(key, kind.as_str());
+            }
+        }
+        for (key, value) in [("flagged", self.flagged), ("mixed_outcome", self.mixed_outcome)] {
+            if let Some(want) = value {
+                out.append_pair(key, yes_no(want));
+            }
+        }
         out.finish()
     }
 
@@ -358,11 +442,31 @@ impl FilterSet {
                     Some(cap) => filter.language_cap = Some(cap),
                     None => error("expected a number of trajectories"),
                 },
-                "patch" | "tests" => match parse_yes_no(&value) {
-                    Some(want) if key == "patch" => filter.has_patch = Some(want),
-                    Some(want) => filter.touches_tests = Some(want),
+                "patch" | "tests" | "flagged" | "mixed_outcome" => match parse_yes_no(&value) {
+                    Some(want) => match key.as_ref() {
+                        "patch" => filter.has_patch = Some(want),
+                        "tests" => filter.touches_tests = Some(want),
+                        "flagged" => filter.flagged = Some(want),
+                        _ => filter.mixed_outcome = Some(want),
+                    },
                     None => error("expected yes or no"),
                 },
+                "flag" | "flag_not" => {
+                    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                        match FlagKind::from_key(part) {
+                            Some(kind) if key == "flag" => {
+                                filter.flags.insert(kind);
+                            }
+                            Some(kind) => {
+                                filter.flags_not.insert(kind);
+                            }
+                            None => error(&format!(
+                                "`{part}` is not a flag (expected one of {})",
+                                FlagKind::ALL.map(FlagKind::as_str).join(", ")
+                            )),
+                        }
+                    }
+                }
                 "tokens" | "patch_lines" | "patch_files" | "turns" | "tool_calls" => {
                     match range(&value) {
                         Some(r) => match key.as_ref() {
@@ -463,6 +567,23 @@ impl FilterSet {
                 None => parts.push(format!("contains “{text}”")),
             }
         }
+        if !self.flags.is_empty() {
+            let labels: Vec<&str> = self.flags.iter().map(|k| k.label()).collect();
+            parts.push(format!("flagged {}", labels.join(" or ")));
+        }
+        for kind in &self.flags_not {
+            parts.push(format!("not flagged {}", kind.label()));
+        }
+        match self.flagged {
+            Some(true) => parts.push("some flag".to_owned()),
+            Some(false) => parts.push("no flags".to_owned()),
+            None => {}
+        }
+        match self.mixed_outcome {
+            Some(true) => parts.push("instances with mixed outcomes".to_owned()),
+            Some(false) => parts.push("instances without mixed outcomes".to_owned()),
+            None => {}
+        }
         if parts.is_empty() {
             "all trajectories".to_owned()
         } else {
@@ -520,6 +641,7 @@ pub enum Verdict {
 #[derive(Clone, Debug, Default)]
 pub struct Selector {
     filter: FilterSet,
+    mixed_instances: BTreeSet<String>,
     kept_per_language: BTreeMap<String, u64>,
     /// Trajectories kept (count).
     pub n_kept: u64,
@@ -533,6 +655,17 @@ impl Selector {
         Selector { filter, ..Default::default() }
     }
 
+    /// A selector for `filter` that judges `mixed_outcome` against `mixed_instances` (see
+    /// [`mixed_instances`]).
+    pub fn with_mixed_instances(filter: FilterSet, mixed_instances: BTreeSet<String>) -> Self {
+        Selector { filter, mixed_instances, ..Default::default() }
+    }
+
+    /// The mixed instances `mixed_outcome` is judged against.
+    pub fn mixed_instances(&self) -> &BTreeSet<String> {
+        &self.mixed_instances
+    }
+
     /// The filter set applied.
     pub fn filter(&self) -> &FilterSet {
         &self.filter
@@ -540,7 +673,7 @@ impl Selector {
 
     /// Judges the next trajectory of the stream.
     pub fn judge(&mut self, trajectory: &Trajectory, metrics: &TrajectoryMetrics) -> Verdict {
-        let verdict = match self.filter.check(trajectory, metrics) {
+        let verdict = match self.filter.check_in(trajectory, metrics, &self.mixed_instances) {
             Err(rejection) => Verdict::Reject(rejection),
             Ok(()) => match self.filter.language_cap {
                 Some(cap) => {

@@ -4,7 +4,8 @@
 //! messages.
 //!
 //! Columns per row (bytes): instance, repository, language, harness, teacher model and split
-//! (interned, 4 each), outcome (1), flags (1: patch present, patch touches tests), messages,
+//! (interned, 4 each), outcome (1), patch bits (1: present, touches tests), the
+//! suspicious-trajectory flags (1, a bit per [`FlagKind`]), messages,
 //! turns, tool calls, tool errors, tokens, patch lines (4 each), patch files (2), what the
 //! figures are known from (1), and the tool calls by tool name as a compressed sparse row
 //! (4 for the row's start, 8 per tool it calls). About 80 bytes plus 8 per distinct tool a row
@@ -12,12 +13,14 @@
 //!
 //! [`RowIndex::select`] judges a [`FilterSet`] on the columns with the same rules as
 //! [`Selector`](crate::domain::filter::Selector) (the per-language cap in row order
-//! included); the one predicate that needs message text (`q`) is not judged here and is named
+//! included, `mixed_outcome` against the instances of the index itself); the one predicate
+//! that needs message text (`q`) is not judged here and is named
 //! in [`IndexSelection::needs_content`], so a caller can say how many rows a count covers.
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::filter::{language_of, FilterSet};
+use crate::domain::flags::FlagKind;
 use crate::domain::metrics::TrajectoryMetrics;
 use crate::domain::trajectory::{Outcome, Trajectory};
 
@@ -112,6 +115,8 @@ pub struct RowSummary {
     pub touches_tests: bool,
     /// Tool calls per tool name.
     pub tools: BTreeMap<String, u32>,
+    /// The row's flags, a bit per [`FlagKind::ALL`] entry.
+    pub flags: u8,
     /// [`known`] bits.
     pub known: u8,
 }
@@ -146,6 +151,7 @@ impl RowSummary {
                 .iter()
                 .map(|(name, n)| (name.clone(), to_u32(*n)))
                 .collect(),
+            flags: flag_bits(metrics.flags.iter().map(|flag| flag.kind)),
             known: known::CONTENT_PASS
                 | if metrics.exact_tokens.is_some() { known::EXACT_TOKENS } else { 0 },
         }
@@ -164,6 +170,7 @@ pub struct RowIndex {
     split: Vec<u32>,
     outcome: Vec<u8>,
     bits: Vec<u8>,
+    flags: Vec<u8>,
     known: Vec<u8>,
     messages: Vec<u32>,
     turns: Vec<u32>,
@@ -201,6 +208,14 @@ impl IndexSelection {
     }
 }
 
+/// The bit of each flag kind (its place in [`FlagKind::ALL`]), or'ed.
+pub fn flag_bits(kinds: impl IntoIterator<Item = FlagKind>) -> u8 {
+    kinds
+        .into_iter()
+        .filter_map(|kind| FlagKind::ALL.iter().position(|k| *k == kind))
+        .fold(0, |bits, at| bits | 1 << at)
+}
+
 fn outcome_code(outcome: Outcome) -> u8 {
     match outcome {
         Outcome::Unknown => 0,
@@ -232,8 +247,10 @@ impl RowIndex {
             Some(text) => self.strings.intern(text),
             None => NONE,
         };
-        let (instance, repo, language) = (intern(&row.instance), intern(&row.repo), intern(&row.language));
-        let (harness, teacher, split) = (intern(&row.harness), intern(&row.teacher), intern(&row.split));
+        let (instance, repo, language) =
+            (intern(&row.instance), intern(&row.repo), intern(&row.language));
+        let (harness, teacher, split) =
+            (intern(&row.harness), intern(&row.teacher), intern(&row.split));
         self.instance.push(instance);
         self.repo.push(repo);
         self.language.push(language);
@@ -244,6 +261,7 @@ impl RowIndex {
         let bits = if row.has_patch { HAS_PATCH } else { 0 }
             | if row.touches_tests { TOUCHES_TESTS } else { 0 };
         self.bits.push(bits);
+        self.flags.push(row.flags);
         self.known.push(row.known);
         self.messages.push(row.messages);
         self.turns.push(row.turns);
@@ -286,6 +304,7 @@ impl RowIndex {
         u32s.iter().map(|v| bytes(v)).sum::<usize>()
             + bytes(&self.outcome)
             + bytes(&self.bits)
+            + bytes(&self.flags)
             + bytes(&self.known)
             + bytes(&self.patch_files)
             + self.strings.heap_bytes()
@@ -314,6 +333,7 @@ impl RowIndex {
         }
         self.outcome.shrink_to_fit();
         self.bits.shrink_to_fit();
+        self.flags.shrink_to_fit();
         self.known.shrink_to_fit();
         self.patch_files.shrink_to_fit();
     }
@@ -344,18 +364,24 @@ impl RowIndex {
         // Substring predicates are judged once per distinct string.
         let matching = |needle: &Option<String>| -> Option<Vec<bool>> {
             let needle = needle.as_ref()?.to_lowercase();
-            Some(
-                self.strings
-                    .strings
-                    .iter()
-                    .map(|s| s.to_lowercase().contains(&needle))
-                    .collect(),
-            )
+            Some(self.strings.strings.iter().map(|s| s.to_lowercase().contains(&needle)).collect())
         };
         let (instance_ok, repo_ok) = (matching(&filter.instance), matching(&filter.repo));
         let string_ok = |table: &Option<Vec<bool>>, id: u32| {
             table.as_ref().is_none_or(|t| t.get(id as usize).copied().unwrap_or(false))
         };
+        let (any_of, none_of) =
+            (flag_bits(filter.flags.iter().copied()), flag_bits(filter.flags_not.iter().copied()));
+        // `mixed_outcome`: instances that some rows of the index resolve and others fail.
+        let mixed: Option<Vec<bool>> = filter.mixed_outcome.map(|_| {
+            let mut seen = vec![0u8; self.strings.strings.len()];
+            for (&instance, &outcome) in self.instance.iter().zip(&self.outcome) {
+                if instance != NONE && outcome != 0 {
+                    seen[instance as usize] |= outcome;
+                }
+            }
+            seen.into_iter().map(|bits| bits == 3).collect()
+        });
         let mut kept_per_language: HashMap<u32, u64> = HashMap::new();
         let mut rows = Vec::new();
         for row in 0..self.len() {
@@ -364,7 +390,8 @@ impl RowIndex {
                 continue;
             }
             let tokens = u64::from(self.tokens[row]);
-            if filter.max_tokens.is_some_and(|max| tokens > max) || !filter.tokens.contains(tokens) {
+            if filter.max_tokens.is_some_and(|max| tokens > max) || !filter.tokens.contains(tokens)
+            {
                 continue;
             }
             let bits = self.bits[row];
@@ -394,8 +421,23 @@ impl RowIndex {
             if filter.touches_tests.is_some_and(|want| want != (bits & TOUCHES_TESTS != 0)) {
                 continue;
             }
-            if !string_ok(&instance_ok, self.instance[row]) || !string_ok(&repo_ok, self.repo[row]) {
+            if !string_ok(&instance_ok, self.instance[row]) || !string_ok(&repo_ok, self.repo[row])
+            {
                 continue;
+            }
+            let flags = self.flags[row];
+            if (any_of != 0 && flags & any_of == 0)
+                || flags & none_of != 0
+                || filter.flagged.is_some_and(|want| want != (flags != 0))
+            {
+                continue;
+            }
+            if let (Some(want), Some(mixed)) = (filter.mixed_outcome, &mixed) {
+                let instance = self.instance[row];
+                let is_mixed = instance != NONE && mixed[instance as usize];
+                if want != is_mixed {
+                    continue;
+                }
             }
             if let Some(cap) = filter.language_cap {
                 let kept = kept_per_language.entry(language).or_default();
@@ -424,7 +466,8 @@ impl RowIndex {
     pub fn harness_by_teacher(&self, rows: &[u32]) -> BTreeMap<(String, String), u64> {
         let mut counts = BTreeMap::new();
         for &row in rows {
-            let key = (self.name(self.harness[row as usize]), self.name(self.teacher[row as usize]));
+            let key =
+                (self.name(self.harness[row as usize]), self.name(self.teacher[row as usize]));
             *counts.entry(key).or_default() += 1;
         }
         counts

@@ -2,7 +2,8 @@
 //! on any static host (no server rewrites: everything is in the query).
 //!
 //! Keys: `dataset` (a Hub dataset id) or `file` (a JSONL URL), `config`, `split`, `row` (a row
-//! index), `step` (a message index in the opened trajectory), the filter keys of
+//! index), `compare` (a second row index, compared with `row`), `step` (a message index in the
+//! opened trajectory), the filter keys of
 //! [`FilterSet`](crate::domain::filter::FilterSet), `tokenizer` (the model whose tokenizer
 //! counts exact tokens, when not the default), and `endpoint` / `viewer_endpoint` when the
 //! services are overridden (see [`Endpoints`]).
@@ -23,6 +24,8 @@ pub struct PageLink {
     pub split: Option<String>,
     /// The opened row's index in the split or file.
     pub row: Option<u64>,
+    /// A second row's index, compared side by side with `row` (`compare=`).
+    pub compare: Option<u64>,
     /// The selected message of the opened trajectory.
     pub step: Option<usize>,
     /// The filters.
@@ -70,12 +73,13 @@ impl SourceChoice {
 }
 
 /// Non-filter keys, in the order they are written.
-const PAGE_KEYS: [&str; 11] = [
+const PAGE_KEYS: [&str; 12] = [
     "dataset",
     "file",
     "config",
     "split",
     "row",
+    "compare",
     "step",
     "source",
     "tokenizer",
@@ -103,6 +107,7 @@ impl PageLink {
                 "config" => link.config = Some(value),
                 "split" => link.split = Some(value),
                 "row" => link.row = value.parse().ok(),
+                "compare" => link.compare = value.parse().ok(),
                 "step" => link.step = value.parse().ok(),
                 "source" => link.source = SourceChoice::parse(&value),
                 "tokenizer" => link.tokenizer = Some(value),
@@ -116,6 +121,7 @@ impl PageLink {
     pub fn to_query(&self) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
         let row = self.row.map(|r| r.to_string());
+        let compare = self.compare.map(|r| r.to_string());
         let step = self.step.map(|s| s.to_string());
         let source = self.source.map(|s| s.as_str().to_owned());
         for (key, value) in [
@@ -124,6 +130,7 @@ impl PageLink {
             ("config", self.config.as_ref()),
             ("split", self.split.as_ref()),
             ("row", row.as_ref()),
+            ("compare", compare.as_ref()),
             ("step", step.as_ref()),
             ("source", source.as_ref()),
             ("tokenizer", self.tokenizer.as_ref()),

@@ -19,6 +19,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::domain::flags::{flags_of, Flag};
 use crate::domain::patch::{self, PatchStats};
 use crate::domain::trajectory::{Message, PatchText, Role, ToolCall, Trajectory};
 
@@ -66,6 +67,9 @@ pub struct TrajectoryMetrics {
     pub reference_patch: Option<PatchFigures>,
     /// Diagnostics raised while reading the row (count).
     pub n_diagnostics: usize,
+    /// The suspicious-trajectory flags of the row (`domain::flags::flags_of`), computed with the
+    /// metrics from the whole row, so that they stay right when the messages are dropped.
+    pub flags: Vec<Flag>,
 }
 
 /// Figures of one patch, from its parsed unified diff.
@@ -143,6 +147,7 @@ impl TrajectoryMetrics {
         metrics.est_tokens = metrics.total_chars().div_ceil(4);
         metrics.final_patch = trajectory.final_patch.as_ref().map(PatchFigures::of);
         metrics.reference_patch = trajectory.reference_patch.as_ref().map(PatchFigures::of);
+        metrics.flags = flags_of(trajectory);
         metrics
     }
 

@@ -13,7 +13,8 @@ mod timeline;
 mod to_markdown;
 
 pub use diff::{
-    diff_rows, patch_source_message, patch_view, DiffFile, DiffLine, DiffRow, PatchView,
+    diff_rows, hunk_diff_rows, patch_source_message, patch_view, DiffFile, DiffLine, DiffRow,
+    PatchView,
 };
 pub use markdown::{code_language, markdown_to_safe_html};
 pub use text::{

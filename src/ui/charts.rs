@@ -48,7 +48,7 @@ pub fn Charts() -> impl IntoView {
                 on:click=toggle
             >
                 {move || if open.get() { "▾ Charts" } else { "▸ Charts" }}
-                <span class="tx-muted">" of the rows passing the filter: turns, tool calls, tokens, patches, tools, languages, resolved rate"</span>
+                <span class="tx-muted">" of the rows passing the filter: turns, tool calls, tokens, patches, tools, languages, flags, resolved rate"</span>
             </button>
             <Show when=move || open.get()>
                 <div class="tx-charts__grid">

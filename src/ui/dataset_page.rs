@@ -18,8 +18,10 @@ use crate::domain::link::SourceChoice;
 use crate::domain::trajectory::Trajectory;
 use crate::net::AbortHandle;
 use crate::ui::charts::Charts;
+use crate::ui::compare::CompareView;
 use crate::ui::filter_panel::FilterPanel;
 use crate::ui::progress::{ErrorList, ProgressLine};
+use crate::ui::runs::OtherRuns;
 use crate::ui::session::Opened;
 use crate::ui::table::TrajectoryTable;
 use crate::ui::trajectory::TrajectoryView;
@@ -36,6 +38,8 @@ pub fn DatasetPage() -> impl IntoView {
     // The trajectory shown when a row is open, and whether it came by random access.
     let opened_row = RwSignal::new(None::<Arc<Trajectory>>);
     let row_error = RwSignal::new(None::<String>);
+    let compared_row = RwSignal::new(None::<Arc<Trajectory>>);
+    let compare_error = RwSignal::new(None::<String>);
     let step = RwSignal::new(link.get_untracked().step);
 
     // The dataset's splits; pick the first when the link names none.
@@ -137,9 +141,11 @@ pub fn DatasetPage() -> impl IntoView {
         }
     });
 
-    // The opened row: from memory when it is there whole, else by random access.
-    Effect::new(move |_| {
-        let row = link.with(|l| l.row);
+    // The opened row: from memory when it is there whole, else by random access; the same for
+    // the row it is compared with.
+    let load_row = move |row: Option<u64>,
+                         opened_row: RwSignal<Option<Arc<Trajectory>>>,
+                         row_error: RwSignal<Option<String>>| {
         row_error.set(None);
         let Some(row_idx) = row else {
             opened_row.set(None);
@@ -174,7 +180,9 @@ pub fn DatasetPage() -> impl IntoView {
                 spawn_local(async move {
                     match session.fetch_row(&split, row_idx).await {
                         Ok(trajectory) => {
-                            if link.with_untracked(|l| l.row) == Some(row_idx) {
+                            if link.with_untracked(|l| {
+                                l.row == Some(row_idx) || l.compare == Some(row_idx)
+                            }) {
                                 opened_row.set(Some(Arc::new(trajectory)));
                             }
                         }
@@ -183,6 +191,14 @@ pub fn DatasetPage() -> impl IntoView {
                 });
             }
         }
+    };
+    Effect::new(move |_| {
+        let row = link.with(|l| l.row);
+        load_row(row, opened_row, row_error);
+    });
+    Effect::new(move |_| {
+        let row = link.with(|l| l.compare);
+        load_row(row, compared_row, compare_error);
     });
 
     // The selected step follows the link and is written back to it.
@@ -218,6 +234,7 @@ pub fn DatasetPage() -> impl IntoView {
         if let Some(row) = row {
             state.navigate(true, |l| {
                 l.row = Some(row);
+                l.compare = None;
                 l.step = None;
             });
         }
@@ -226,6 +243,7 @@ pub fn DatasetPage() -> impl IntoView {
         deep_link_first.set(false);
         state.navigate(true, |l| {
             l.row = None;
+            l.compare = None;
             l.step = None;
         });
     };
@@ -342,7 +360,23 @@ pub fn DatasetPage() -> impl IntoView {
                 <Show when=move || row_error.with(Option::is_some)>
                     <p class="tx-error" role="alert">{move || row_error.get().unwrap_or_default()}</p>
                 </Show>
-                <TrajectoryView trajectory=Signal::derive(move || opened_row.get()) step=step />
+                <Show
+                    when=move || link.with(|l| l.compare.is_some())
+                    fallback=move || view! {
+                        {move || opened_row.get().map(|t| view! {
+                            <OtherRuns row_idx=t.source.row_idx instance_id=t.ids.instance_id.clone() />
+                        })}
+                        <TrajectoryView trajectory=Signal::derive(move || opened_row.get()) step=step />
+                    }
+                >
+                    <Show when=move || compare_error.with(Option::is_some)>
+                        <p class="tx-error" role="alert">{move || compare_error.get().unwrap_or_default()}</p>
+                    </Show>
+                    {move || match (opened_row.get(), compared_row.get()) {
+                        (Some(a), Some(b)) => view! { <CompareView a b /> }.into_any(),
+                        _ => view! { <p class="tx-muted" data-testid="compare-loading">"Loading the two rows…"</p> }.into_any(),
+                    }}
+                </Show>
             </Show>
         </section>
     }

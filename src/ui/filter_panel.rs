@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::domain::filter::{FilterSet, Range};
+use crate::domain::flags::FlagKind;
 use crate::domain::trajectory::{Outcome, Role};
 use crate::ui::AppState;
 
@@ -158,6 +159,57 @@ pub fn FilterPanel() -> impl IntoView {
         }
     };
 
+    // A tri-state row for a flag: any / has it / has it not, with the rows passing that have it.
+    let flag_state = move |kind: FlagKind| {
+        let current = move || {
+            link.with(|l| {
+                if l.filter.flags.contains(&kind) {
+                    "in"
+                } else if l.filter.flags_not.contains(&kind) {
+                    "out"
+                } else {
+                    ""
+                }
+            })
+        };
+        let count = move || {
+            state
+                .session
+                .selection
+                .with(|s| s.summary.flags.get(kind.as_str()).copied().unwrap_or(0))
+        };
+        view! {
+            <li class="tx-facet">
+                <select
+                    class="tx-input tx-facet__state"
+                    data-testid=format!("filter-flag-{}", kind.as_str())
+                    on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        change(&|f| {
+                            f.flags.remove(&kind);
+                            f.flags_not.remove(&kind);
+                            match value.as_str() {
+                                "in" => {
+                                    f.flags.insert(kind);
+                                }
+                                "out" => {
+                                    f.flags_not.insert(kind);
+                                }
+                                _ => {}
+                            }
+                        })
+                    }
+                >
+                    <option value="" selected=move || current().is_empty()>"any"</option>
+                    <option value="in" selected=move || current() == "in">"has"</option>
+                    <option value="out" selected=move || current() == "out">"not"</option>
+                </select>
+                <span class="tx-facet__name">{kind.label()}</span>
+                <span class="tx-muted">{count}</span>
+            </li>
+        }
+    };
+
     let text_input = move |key: &'static str,
                            placeholder: &'static str,
                            get: fn(&FilterSet) -> Option<String>,
@@ -253,6 +305,20 @@ pub fn FilterPanel() -> impl IntoView {
                 <ul class="tx-facets" data-testid="filter-tools">
                     {move || facets.with(|f| f.tools.clone()).into_iter().map(|(name, n)| tri_state(name, n, true)).collect_view()}
                 </ul>
+            </fieldset>
+            <fieldset class="tx-filters__group" data-testid="filter-flags">
+                <legend>"Flags"</legend>
+                <label class="tx-filters__row">"some flag " {yes_no("flagged", |f| f.flagged, |f, v| f.flagged = v)}</label>
+                <ul class="tx-facets">
+                    {FlagKind::ALL.into_iter().map(flag_state).collect_view()}
+                </ul>
+                <p class="tx-muted tx-filters__note">"Heuristics; counts are of the rows passing the filter."</p>
+            </fieldset>
+            <fieldset class="tx-filters__group">
+                <legend>"Runs of a task"</legend>
+                <label class="tx-filters__row" title="Runs of instances (instance_id) that some loaded runs resolve and others fail">
+                    "mixed outcome " {yes_no("mixed_outcome", |f| f.mixed_outcome, |f, v| f.mixed_outcome = v)}
+                </label>
             </fieldset>
             <fieldset class="tx-filters__group">
                 <legend>"Text"</legend>

@@ -14,7 +14,7 @@ use leptos::task::spawn_local;
 use crate::domain::aggregate::DatasetSummary;
 use crate::domain::document::{read_file, FileKind, Gatherer};
 use crate::domain::export::{raw_line, ExportFormat, ExportSource, Exporter, Manifest, SftOptions};
-use crate::domain::filter::{language_of, FilterSet, Selector, Verdict};
+use crate::domain::filter::{language_of, mixed_instances, FilterSet, Selector, Verdict};
 use crate::domain::hub::{push_down, HubError, ReadCounts, RowsQuery, SplitRef, SplitSource};
 use crate::domain::link::SourceChoice;
 use crate::domain::normalize::normalize_decoded;
@@ -194,6 +194,19 @@ impl Session {
     }
 
     fn judge_new(self, rows: &[Row]) {
+        // `mixed_outcome` reads the other runs: when new rows change the mixed instances,
+        // every row is judged again.
+        if self.filter.with_untracked(FilterSet::needs_other_rows) {
+            let mixed = mixed_instances(
+                rows.iter()
+                    .map(|r| (r.trajectory.ids.instance_id.as_deref(), r.trajectory.outcome)),
+            );
+            if self.selector.with_value(|s| *s.mixed_instances() != mixed) {
+                let filter = self.filter.get_untracked();
+                self.selector.set_value(Selector::with_mixed_instances(filter, mixed));
+                self.selection.update_untracked(|selection| *selection = Selection::default());
+            }
+        }
         let judged = self.selection.with_untracked(|s| s.judged);
         if judged >= rows.len() {
             return;
@@ -602,6 +615,13 @@ impl Session {
                 })
                 .collect()
         });
+        // `mixed_outcome` is judged on the rows read, as the page shows it.
+        let mixed = self.rows.with_untracked(|rows| {
+            mixed_instances(
+                rows.iter()
+                    .map(|r| (r.trajectory.ids.instance_id.as_deref(), r.trajectory.outcome)),
+            )
+        });
         self.export_status.set(Some("exporting…".into()));
         spawn_local(async move {
             let mut template_note = None;
@@ -620,7 +640,8 @@ impl Session {
             } else {
                 None
             };
-            let exporter = Exporter::new(filter.clone(), format, options, template);
+            let exporter = Exporter::new(filter.clone(), format, options, template)
+                .with_mixed_instances(mixed);
             let mut exporter = BlobExport::new(exporter, exact);
             let handle = AbortHandle::new();
             let (source, result) = match &opened {

@@ -1,5 +1,6 @@
 //! The trajectory reader: one trajectory with its header (identifiers, outcome, metrics,
-//! diagnostics), a tool-call timeline, the final and reference patches as diffs, and the
+//! diagnostics), its suspicious-trajectory flags (each evidence step a button), a tool-call
+//! timeline, the final and reference patches as diffs, and the
 //! conversation, one block per message.
 //!
 //! It stays responsive on big rows (hundreds of messages, megabytes of tool output): messages
@@ -17,7 +18,8 @@
 //! `step` signal, which the app binds to the URL).
 
 mod browser;
-mod diff;
+pub(crate) mod diff;
+mod flags;
 mod header;
 mod message;
 mod timeline;
@@ -34,6 +36,7 @@ use crate::domain::trajectory::Trajectory;
 
 use self::browser::Sentinel;
 use self::diff::PatchPanel;
+use self::flags::FlagsPanel;
 use self::header::TrajectoryHeader;
 use self::message::MessageBlock;
 use self::timeline::Timeline;
@@ -281,6 +284,7 @@ fn TrajectoryBody(trajectory: Arc<Trajectory>, step: RwSignal<Option<usize>>) ->
     view! {
         <div class="tx-reader__body">
             <TrajectoryHeader trajectory=Arc::clone(&trajectory) />
+            <FlagsPanel trajectory=Arc::clone(&trajectory) reader />
             <Timeline trajectory=Arc::clone(&trajectory) reader />
             <PatchPanel trajectory=Arc::clone(&trajectory) reader />
             <TrainingTextPanel trajectory=Arc::clone(&trajectory) />

@@ -161,6 +161,14 @@ fn file_row(file: &FilePatch) -> DiffFile {
     }
 }
 
+/// The rows of one hunk alone: its `@@` line, then its lines with their numbers (what the
+/// patch comparison shows for a hunk).
+pub fn hunk_diff_rows(hunk: &Hunk) -> Vec<DiffRow> {
+    let mut rows = Vec::new();
+    hunk_rows(hunk, &mut rows);
+    rows
+}
+
 fn hunk_rows(hunk: &Hunk, rows: &mut Vec<DiffRow>) {
     let header = hunk.raw_header.clone().unwrap_or_else(|| canonical_hunk_header(hunk));
     rows.push(DiffRow::Hunk { header });

@@ -155,8 +155,8 @@ fn DiffView(view: PatchView, reader: Reader) -> impl IntoView {
     .into_any()
 }
 
-/// One row of the diff table.
-fn diff_row(row: &DiffRow) -> AnyView {
+/// One row of the diff table (text nodes only).
+pub(crate) fn diff_row(row: &DiffRow) -> AnyView {
     match row {
         DiffRow::File(file) => {
             let change = file.change_name();
