@@ -336,3 +336,33 @@ fn a_parquet_file_whose_footer_lies_is_refused_with_one_clear_message() {
         "{stderr}"
     );
 }
+
+#[test]
+fn index_counts_the_rows_and_the_passing_rows_as_export_does() {
+    let files: Vec<String> = common::FIXTURES
+        .iter()
+        .map(|f| common::fixture_path(f).to_str().unwrap().to_owned())
+        .collect();
+    let query = "outcome=resolved&tool_calls=10-";
+    let mut args = vec!["index", "--filter", query];
+    args.extend(files.iter().map(String::as_str));
+    let (out, stderr, code) = run_raw(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let summary: Value = serde_json::from_str(&out).unwrap();
+    let mut export = vec!["export", "--filter", query, "--manifest", "/dev/null"];
+    export.extend(files.iter().map(String::as_str));
+    let (exported, stderr, code) = run_raw(&export);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["passing"], exported.lines().count() as u64, "{summary}");
+    let (all, _, _) = run_raw(
+        &[&["inspect"][..], &files.iter().map(String::as_str).collect::<Vec<_>>()].concat(),
+    );
+    assert_eq!(
+        summary["rows"].as_u64().unwrap() + summary["row_errors"].as_u64().unwrap(),
+        all.lines().count() as u64
+    );
+    let outcomes: u64 =
+        summary["outcomes"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(outcomes, summary["passing"].as_u64().unwrap());
+    assert!(summary["bytes_per_row"].as_f64().unwrap() > 0.0);
+}

@@ -8,6 +8,11 @@
 //!   (`outcome=resolved&max_tokens=32000`). `text` renders each row through the chat template of
 //!   CONFIG (a model's `tokenizer_config.json`).
 //!
+//! - `trajex index [--filter QUERY] FILE...` builds the row index of the files
+//!   (`domain::index`: one row summary per trajectory, in columns) and prints its figures as one
+//!   JSON object: rows, bytes per row, the rows passing QUERY, and the facets (outcomes,
+//!   languages, files, harness x teacher, tools, flags) of the passing rows.
+//!
 //! FILE is JSONL, a JSON array of rows, one JSON object, a Parquet file or a zip archive of
 //! samples (an Inspect AI `.eval` log), told apart by its bytes (`-` is standard input). A
 //! JSONL file whose lines are one session's events (Claude Code, Codex, OpenHands SDK) is one
@@ -19,12 +24,14 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::process::ExitCode;
 
+use serde_json::json;
 use trajex::domain::archive;
 use trajex::domain::document::{parquet_rows, FileKind, Gatherer};
 use trajex::domain::export::{
     raw_line, ExportFormat, ExportSource, Exporter, Manifest, SftOptions,
 };
 use trajex::domain::filter::FilterSet;
+use trajex::domain::index::{RowIndex, RowSummary};
 use trajex::domain::inspect::{InspectError, InspectRecord};
 use trajex::domain::normalize::normalize_decoded;
 use trajex::domain::stream::{
@@ -37,11 +44,15 @@ use trajex::domain::{Severity, TrajectoryMetrics};
 
 const USAGE: &str = "\
 usage: trajex inspect FILE...
+       trajex index [--filter QUERY] FILE...
        trajex export [--filter QUERY] [--format raw|sft|text] [--arguments-as-string]
                      [--drop-reasoning] [--template CONFIG] [-o OUT] [--manifest PATH] FILE...
 
 inspect  prints one JSON object per row: source, row index, detected format,
          identifiers and every metric Trajex computes, or the error of a bad line.
+index    builds the row index of the files and prints, as one JSON object, its
+         rows, bytes per row, the rows passing --filter QUERY and their facets
+         (outcomes, languages, files, harness x teacher, tools, flags).
 export   writes the rows passing QUERY (the filter of a Trajex page URL, e.g.
          'outcome=resolved&max_tokens=32000&lang=python&patch=yes') as JSONL:
          raw = the source rows byte for byte, sft = {messages, tools, ...} records
@@ -63,6 +74,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("inspect") if args.len() > 1 => inspect(&args[1..]),
+        Some("index") => index(&args[1..]),
         Some("export") => match ExportArgs::parse(&args[1..]) {
             Ok(export_args) => export(export_args),
             Err(message) => Err(Failure::Usage(message)),
@@ -218,6 +230,69 @@ fn for_each_row(
     } else {
         Ok(())
     }
+}
+
+/// `trajex index`: the row index of the files, its size and the facets of the passing rows.
+fn index(args: &[String]) -> Result<(), Failure> {
+    let (filter, paths) = match args {
+        [flag, query, paths @ ..] if flag == "--filter" => {
+            let parsed = FilterSet::from_query(query);
+            if let Some(key) = parsed.unknown_keys.first() {
+                return Err(Failure::Usage(format!("--filter: `{key}` is not a filter key")));
+            }
+            if let Some(error) = parsed.errors.first() {
+                return Err(Failure::Usage(format!("--filter: {error}")));
+            }
+            (parsed.filter, paths)
+        }
+        paths => (FilterSet::default(), paths),
+    };
+    if paths.is_empty() {
+        return Err(Failure::Usage("index needs at least one FILE".into()));
+    }
+    let mut index = RowIndex::new();
+    let mut n_errors = 0u64;
+    let result = for_each_row(paths, |path, row_idx, _, result| {
+        match result {
+            Ok(row) => {
+                let trajectory =
+                    normalize_decoded(row, Origin::File { path: path.into() }, row_idx);
+                let metrics = TrajectoryMetrics::of(&trajectory);
+                index.push(&RowSummary::of(&trajectory, &metrics, Some(path)));
+            }
+            Err(_) => n_errors += 1,
+        }
+        Ok(())
+    });
+    index.shrink_to_fit();
+    let selection = index.select(&filter);
+    let rows = &selection.rows;
+    let harness_teacher: Vec<serde_json::Value> = index
+        .harness_by_teacher(rows)
+        .into_iter()
+        .map(|((harness, teacher), n)| json!({"harness": harness, "teacher": teacher, "rows": n}))
+        .collect();
+    let summary = json!({
+        "rows": index.len(),
+        "row_errors": n_errors,
+        "heap_bytes": index.heap_bytes(),
+        "bytes_per_row": if index.is_empty() { 0.0 } else { index.heap_bytes() as f64 / index.len() as f64 },
+        "filter": filter.to_query(),
+        "passing": rows.len(),
+        "needs_content": selection.needs_content,
+        "outcomes": index.outcomes(rows),
+        "languages": index.languages(rows),
+        "files": index.splits(rows),
+        "harness_teacher": harness_teacher,
+        "tools": index.tools(rows),
+        "flags": index.flags(rows),
+    });
+    let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
+    if let Err(err) = writeln!(io::stdout(), "{text}") {
+        eprintln!("trajex: writing output: {err}");
+        return Err(Failure::Io);
+    }
+    result
 }
 
 fn inspect(paths: &[String]) -> Result<(), Failure> {

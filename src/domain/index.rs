@@ -484,6 +484,34 @@ impl RowIndex {
         by_id.into_iter().map(|(id, n)| (self.name(id), n)).collect()
     }
 
+    /// Rows per outcome among `rows` (`resolved`, `failed`, `unknown`).
+    pub fn outcomes(&self, rows: &[u32]) -> BTreeMap<&'static str, u64> {
+        let mut counts = BTreeMap::new();
+        for &row in rows {
+            let name = match self.outcome[row as usize] {
+                1 => Outcome::Resolved,
+                2 => Outcome::Failed,
+                _ => Outcome::Unknown,
+            };
+            *counts.entry(name.as_str()).or_default() += 1;
+        }
+        counts
+    }
+
+    /// Rows raising each flag among `rows`, by the flag's key.
+    pub fn flags(&self, rows: &[u32]) -> BTreeMap<&'static str, u64> {
+        let mut counts = BTreeMap::new();
+        for &row in rows {
+            let bits = self.flags[row as usize];
+            for (at, kind) in FlagKind::ALL.iter().enumerate() {
+                if bits & (1 << at) != 0 {
+                    *counts.entry(kind.as_str()).or_default() += 1;
+                }
+            }
+        }
+        counts
+    }
+
     fn count_by(&self, column: &[u32], rows: &[u32]) -> BTreeMap<String, u64> {
         let mut by_id: HashMap<u32, u64> = HashMap::new();
         for &row in rows {
