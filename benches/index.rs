@@ -72,7 +72,9 @@ fn bench(c: &mut Criterion) {
                     let mut kept = 0;
                     for i in 0..n {
                         let (t, m) = &rows[i % rows.len()];
-                        kept += usize::from(selector.judge(t, m) == trajex::domain::filter::Verdict::Keep);
+                        kept += usize::from(
+                            selector.judge(t, m) == trajex::domain::filter::Verdict::Keep,
+                        );
                     }
                     black_box(kept);
                 }

@@ -23,16 +23,7 @@ fn range(min: u64, max: Option<u64>) -> Range {
     Range { min: Some(min), max }
 }
 
-fn fixture_rows() -> Vec<(Trajectory, TrajectoryMetrics)> {
-    common::FIXTURES
-        .iter()
-        .flat_map(|file| common::trajectories(file))
-        .map(|t| {
-            let m = TrajectoryMetrics::of(&t);
-            (t, m)
-        })
-        .collect()
-}
+use common::fixture_rows;
 
 fn summary_of(rows: &[(Trajectory, TrajectoryMetrics)]) -> DatasetSummary {
     let mut summary = DatasetSummary::default();

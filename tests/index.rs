@@ -13,16 +13,7 @@ use trajex::domain::index::{IndexSelection, RowIndex, RowSummary};
 use trajex::domain::trajectory::{Outcome, Trajectory};
 use trajex::domain::TrajectoryMetrics;
 
-fn fixture_rows() -> Vec<(Trajectory, TrajectoryMetrics)> {
-    common::FIXTURES
-        .iter()
-        .flat_map(|file| common::trajectories(file))
-        .map(|t| {
-            let m = TrajectoryMetrics::of(&t);
-            (t, m)
-        })
-        .collect()
-}
+use common::fixture_rows;
 
 fn index_of(rows: &[(Trajectory, TrajectoryMetrics)]) -> RowIndex {
     let mut index = RowIndex::new();
@@ -118,10 +109,15 @@ proptest! {
     /// The index passes exactly the rows the row-by-row judge keeps.
     #[test]
     fn the_index_passes_what_the_row_judge_keeps(filter in filter()) {
-        let rows = fixture_rows();
-        let index = index_of(&rows);
+        static ROWS: std::sync::OnceLock<(Vec<(Trajectory, TrajectoryMetrics)>, RowIndex)> =
+            std::sync::OnceLock::new();
+        let (rows, index) = ROWS.get_or_init(|| {
+            let rows = fixture_rows();
+            let index = index_of(&rows);
+            (rows, index)
+        });
         let selection = index.select(&filter);
-        prop_assert_eq!(&selection.rows, &judged(&rows, &filter), "{}", filter.to_query());
+        prop_assert_eq!(&selection.rows, &judged(rows, &filter), "{}", filter.to_query());
         prop_assert!(selection.needs_content.is_empty());
     }
 }

@@ -93,3 +93,15 @@ pub fn codes_of(trajectory: &Trajectory, severity: trajex::domain::Severity) -> 
 pub fn meta<'a>(trajectory: &'a Trajectory, key: &str) -> &'a serde_json::Value {
     trajectory.metadata.get(key).unwrap_or_else(|| panic!("no metadata `{key}`"))
 }
+
+/// Every fixture row (of [`FIXTURES`]) with its metrics, in file and row order.
+pub fn fixture_rows() -> Vec<(Trajectory, trajex::domain::TrajectoryMetrics)> {
+    FIXTURES
+        .iter()
+        .flat_map(|file| trajectories(file))
+        .map(|t| {
+            let m = trajex::domain::TrajectoryMetrics::of(&t);
+            (t, m)
+        })
+        .collect()
+}
