@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::domain::filter::{language_of, FilterSet};
+use crate::domain::filter::{contains_ignore_case, language_of, FilterSet};
 use crate::domain::flags::FlagKind;
 use crate::domain::metrics::TrajectoryMetrics;
 use crate::domain::trajectory::{Outcome, Trajectory};
