@@ -363,8 +363,8 @@ impl RowIndex {
         let (used, not_used) = (ids(&filter.tools_used), ids(&filter.tools_not_used));
         // Substring predicates are judged once per distinct string.
         let matching = |needle: &Option<String>| -> Option<Vec<bool>> {
-            let needle = needle.as_ref()?.to_lowercase();
-            Some(self.strings.strings.iter().map(|s| s.to_lowercase().contains(&needle)).collect())
+            let needle = needle.as_ref()?;
+            Some(self.strings.strings.iter().map(|s| contains_ignore_case(s, needle)).collect())
         };
         let (instance_ok, repo_ok) = (matching(&filter.instance), matching(&filter.repo));
         let string_ok = |table: &Option<Vec<bool>>, id: u32| {
