@@ -66,3 +66,115 @@ fn a_dictionary_encoded_page_without_its_dictionary_is_an_error_not_a_panic() {
         assert!(message.starts_with("not a readable Parquet file"), "{name}: {message}");
     }
 }
+
+/// A small Parquet file written here: one required UTF-8 column `s` of three rows (`a`, `b`,
+/// `a`), uncompressed, dictionary-encoded (a dictionary page of three values, then a data page).
+fn small_dictionary_file() -> Vec<u8> {
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+
+    let schema = std::sync::Arc::new(
+        parse_message_type("message m { required binary s (UTF8); }").expect("schema"),
+    );
+    let props = std::sync::Arc::new(WriterProperties::builder().build());
+    let mut out = Vec::new();
+    let mut writer = SerializedFileWriter::new(&mut out, schema, props).expect("writer");
+    let mut group = writer.next_row_group().expect("row group");
+    let mut column = group.next_column().expect("column").expect("a column");
+    let values: Vec<ByteArray> = ["a", "b", "a"].into_iter().map(ByteArray::from).collect();
+    column.typed::<ByteArrayType>().write_batch(&values, None, None).expect("values");
+    column.close().expect("column");
+    group.close().expect("row group");
+    writer.close().expect("file");
+    out
+}
+
+/// `file` with its footer rewritten after `edit` changed the metadata of its first column chunk.
+fn with_first_chunk(
+    file: &[u8],
+    edit: impl FnOnce(
+        parquet::file::metadata::ColumnChunkMetaDataBuilder,
+    ) -> parquet::file::metadata::ColumnChunkMetaDataBuilder,
+) -> Vec<u8> {
+    use parquet::file::metadata::ParquetMetaDataWriter;
+    let metadata = ParquetMetaDataReader::new()
+        .parse_and_finish(&Bytes::from(file.to_vec()))
+        .expect("metadata");
+    let footer = &file[file.len() - 8..];
+    let metadata_len = u32::from_le_bytes([footer[0], footer[1], footer[2], footer[3]]) as usize;
+    let mut groups = metadata.row_groups().to_vec();
+    let mut columns = groups[0].columns().to_vec();
+    columns[0] = edit(columns[0].clone().into_builder()).build().expect("column chunk");
+    groups[0] =
+        groups[0].clone().into_builder().set_column_metadata(columns).build().expect("group");
+    let metadata = metadata.into_builder().set_row_groups(groups).build();
+    let mut out = file[..file.len() - 8 - metadata_len].to_vec();
+    ParquetMetaDataWriter::new(&mut out, &metadata).finish().expect("footer");
+    assert!(out.ends_with(b"PAR1"));
+    out
+}
+
+/// Every way a local file or the browser reads `file` gives an error containing `why`.
+fn assert_unreadable(file: &[u8], why: &str) {
+    let error = decode_file(Bytes::from(file.to_vec())).expect_err("decode_file");
+    assert!(error.0.contains(why), "decode_file: {error}");
+    match read_layout(file.len() as u64, file) {
+        Ok(LayoutRead::Layout(layout)) => {
+            let group = layout.row_groups[0];
+            let span = Bytes::from(file[group.start as usize..group.end as usize].to_vec());
+            let error = decode_row_group(&layout, 0, span).expect_err("decode_row_group");
+            assert!(error.0.contains(why), "decode_row_group: {error}");
+        }
+        Ok(LayoutRead::NeedTail(n)) => panic!("NeedTail({n}) for the whole file"),
+        Err(error) => assert!(error.0.contains(why), "read_layout: {error}"),
+    }
+    let rows = read_file(file);
+    assert_eq!(rows.len(), 1);
+    let message = &rows[0].1.as_ref().expect_err("read_file").message;
+    assert!(message.contains(why), "read_file: {message}");
+}
+
+#[test]
+fn the_small_file_reads() {
+    let rows = decode_file(Bytes::from(small_dictionary_file())).expect("rows");
+    assert_eq!(
+        rows,
+        [
+            serde_json::json!({"s": "a"}),
+            serde_json::json!({"s": "b"}),
+            serde_json::json!({"s": "a"})
+        ]
+    );
+}
+
+/// Found by the `parquet` target: a column chunk whose metadata gives a negative offset made
+/// `ColumnChunkMetaData::byte_range` panic ("column start and length should not be negative")
+/// in `read_layout`, and in the `parquet` crate's page reader when decoding. Now an error.
+#[test]
+fn a_column_chunk_at_a_negative_offset_is_an_error_not_a_panic() {
+    let file = small_dictionary_file();
+    let negative_start =
+        with_first_chunk(&file, |chunk| chunk.set_dictionary_page_offset(Some(-5)));
+    assert_unreadable(&negative_start, "at offset -5");
+    let negative_size = with_first_chunk(&file, |chunk| chunk.set_total_compressed_size(-1));
+    assert_unreadable(&negative_size, "with -1 bytes");
+}
+
+/// Found by the `parquet` target: a `BYTE_ARRAY` dictionary page that claims more values than
+/// it holds made the `parquet` crate's plain decoder read a length past the page's end and
+/// panic. Here the small file's dictionary page (of `a` and `b`, 10 bytes) says it has 3 values:
+/// in its header (thrift compact), `DictionaryPageHeader` (field 7: `0x4c`) starts with
+/// `num_values` (`0x15`, zigzag varint `0x04` = 2), made `0x06` (3).
+#[test]
+fn a_dictionary_page_shorter_than_its_values_is_an_error_not_a_panic() {
+    let mut file = small_dictionary_file();
+    // The dictionary page header starts at byte 4, after the magic.
+    let at = 4 + file[4..40]
+        .windows(4)
+        .position(|w| w == [0x4c, 0x15, 0x04, 0x15])
+        .expect("the dictionary page header's num_values (2)");
+    file[at + 2] = 0x06;
+    assert_unreadable(&file, "a dictionary page shorter than its values");
+}

@@ -16,12 +16,13 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use parquet::basic::Encoding;
+use parquet::basic::{Encoding, Type as PhysicalType};
 use parquet::column::page::{Page, PageMetadata, PageReader};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::page_index::RowGroupPageIndex;
 use parquet::file::metadata::{
-    ParquetMetaData, ParquetMetaDataOptions, ParquetMetaDataReader, ParquetStatisticsPolicy,
+    ColumnChunkMetaData, ParquetMetaData, ParquetMetaDataOptions, ParquetMetaDataReader,
+    ParquetStatisticsPolicy,
 };
 use parquet::file::properties::ReaderProperties;
 use parquet::file::reader::{ChunkReader, FileReader, Length, RowGroupReader};
@@ -260,14 +261,14 @@ pub fn read_layout(file_len: u64, tail: &[u8]) -> Result<LayoutRead, ParquetRead
         .row_groups()
         .iter()
         .map(|group| {
-            let (start, end) =
-                group.columns().iter().fold((u64::MAX, 0), |(start, end), column| {
-                    let (offset, len) = column.byte_range();
-                    (start.min(offset), end.max(offset + len))
-                });
-            RowGroupSpan { n_rows: group.num_rows().max(0) as u64, start: start.min(end), end }
+            let (mut start, mut end) = (u64::MAX, 0);
+            for column in group.columns() {
+                let (offset, len) = chunk_range(column)?;
+                (start, end) = (start.min(offset), end.max(offset + len));
+            }
+            Ok(RowGroupSpan { n_rows: group.num_rows().max(0) as u64, start: start.min(end), end })
         })
-        .collect();
+        .collect::<Result<_, ParquetReadError>>()?;
     let columns = metadata
         .file_metadata()
         .schema_descr()
@@ -283,6 +284,25 @@ pub fn read_layout(file_len: u64, tail: &[u8]) -> Result<LayoutRead, ParquetRead
         row_groups,
         footer: Footer(Arc::new(metadata)),
     }))
+}
+
+/// The byte range of a column chunk (offset, length), as `ColumnChunkMetaData::byte_range`
+/// gives it: from the dictionary page when there is one, else from the first data page.
+///
+/// # Errors
+/// A negative offset or length (corrupt metadata), on which `byte_range` panics (the `parquet`
+/// crate 60.1: "column start and length should not be negative"; found by the `parquet` fuzz
+/// target).
+fn chunk_range(column: &ColumnChunkMetaData) -> Result<(u64, u64), ParquetReadError> {
+    let start = column.dictionary_page_offset().unwrap_or(column.data_page_offset());
+    let len = column.compressed_size();
+    match (u64::try_from(start), u64::try_from(len)) {
+        (Ok(start), Ok(len)) => Ok((start, len)),
+        _ => Err(ParquetReadError(format!(
+            "column chunk `{}` at offset {start} with {len} bytes",
+            column.column_path()
+        ))),
+    }
 }
 
 /// Decodes row group `group_idx` of the file `layout` describes into JSON rows, from the bytes
@@ -366,8 +386,17 @@ impl RowGroupReader for CheckedGroup<'_> {
     }
 
     fn get_column_page_reader(&self, i: usize) -> parquet::errors::Result<Box<dyn PageReader>> {
+        let Some(column) = self.0.metadata().columns().get(i) else {
+            return Err(ParquetError::General(format!("no column {i} in the row group")));
+        };
+        // The page reader calls `byte_range`, which panics on a negative offset or length.
+        chunk_range(column).map_err(|error| ParquetError::General(error.0))?;
         let pages = self.0.get_column_page_reader(i)?;
-        Ok(Box::new(CheckedPages { pages, has_dictionary: false }))
+        Ok(Box::new(CheckedPages {
+            pages,
+            physical_type: column.column_type(),
+            has_dictionary: false,
+        }))
     }
 
     fn get_column_bloom_filter(&self, i: usize) -> Option<&parquet::bloom_filter::Sbbf> {
@@ -382,14 +411,19 @@ impl RowGroupReader for CheckedGroup<'_> {
     }
 }
 
-/// A column chunk's pages, refused where the `parquet` crate (60.1) would panic on them: a
-/// dictionary-encoded data page (`PLAIN_DICTIONARY`, `RLE_DICTIONARY`) before any dictionary
-/// page panics in its column reader ("Decoder for dict should have been set"), which in the
-/// browser (built with `panic = "abort"`) kills the page. Such a chunk is corrupt (the format
-/// puts the dictionary page first: Apache Parquet `format/README.md`, "Column chunks"), so it
-/// is an error here. Found by the `parquet` fuzz target (`fuzz/`).
+/// A column chunk's pages, refused where the `parquet` crate (60.1) would panic on them, which in
+/// the browser (built with `panic = "abort"`) kills the page. Both are corrupt chunks, so they
+/// are read errors here. Found by the `parquet` fuzz target (`fuzz/`).
+/// - A dictionary-encoded data page (`PLAIN_DICTIONARY`, `RLE_DICTIONARY`) before any dictionary
+///   page: its column reader panics ("Decoder for dict should have been set"). The format puts
+///   the dictionary page first (Apache Parquet `format/README.md`, "Column chunks").
+/// - A `BYTE_ARRAY` dictionary page whose `num_values` length-prefixed values (PLAIN: a `u32`
+///   little-endian length, then the bytes) do not fit in the page: the plain decoder reads a
+///   length past the end of the page and panics (`bit_util::read_num_bytes`).
 struct CheckedPages {
     pages: Box<dyn PageReader>,
+    /// The column's physical type.
+    physical_type: PhysicalType,
     /// A dictionary page was handed on.
     has_dictionary: bool,
 }
@@ -397,15 +431,21 @@ struct CheckedPages {
 impl PageReader for CheckedPages {
     fn get_next_page(&mut self) -> parquet::errors::Result<Option<Page>> {
         let page = self.pages.get_next_page()?;
+        let refuse = |why: &str| Err(ParquetError::General(why.to_owned()));
         match &page {
-            Some(Page::DictionaryPage { .. }) => self.has_dictionary = true,
+            Some(Page::DictionaryPage { buf, num_values, .. }) => {
+                if self.physical_type == PhysicalType::BYTE_ARRAY
+                    && !byte_arrays_fit(buf, *num_values as usize)
+                {
+                    return refuse("a dictionary page shorter than its values");
+                }
+                self.has_dictionary = true;
+            }
             Some(Page::DataPage { encoding, .. } | Page::DataPageV2 { encoding, .. })
                 if matches!(encoding, Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY)
                     && !self.has_dictionary =>
             {
-                return Err(ParquetError::General(
-                    "a dictionary-encoded data page before any dictionary page".into(),
-                ));
+                return refuse("a dictionary-encoded data page before any dictionary page");
             }
             _ => {}
         }
@@ -433,6 +473,21 @@ impl Iterator for CheckedPages {
     fn next(&mut self) -> Option<Self::Item> {
         self.get_next_page().transpose()
     }
+}
+
+/// Whether `buf` holds `n` PLAIN-encoded `BYTE_ARRAY` values (each a `u32` little-endian length,
+/// then that many bytes). Stops at the first value that does not fit, so it runs in at most
+/// `buf.len() / 4` steps whatever `n` claims.
+fn byte_arrays_fit(buf: &[u8], n: usize) -> bool {
+    let mut at = 0usize;
+    for _ in 0..n {
+        let Some(&[a, b, c, d]) = buf.get(at..at + 4) else { return false };
+        at = at.saturating_add(4).saturating_add(u32::from_le_bytes([a, b, c, d]) as usize);
+        if at > buf.len() {
+            return false;
+        }
+    }
+    true
 }
 
 /// A file of which only some byte ranges are in memory; reading outside them is an error.
