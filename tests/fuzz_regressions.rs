@@ -179,11 +179,11 @@ fn a_dictionary_page_shorter_than_its_values_is_an_error_not_a_panic() {
     assert_unreadable(&file, "a dictionary page shorter than its values");
 }
 
-/// Found by the `parquet` target (a slow unit: 66 s for one input): a page header holding an
-/// unknown field that is a list of 2^31 `DOUBLE`s, cut short by the end of the bytes. The
-/// `parquet` crate's thrift reader skipped the list element by element, each "skip" of 8 bytes
-/// past the end succeeding with nothing read, so the read took a minute (the page froze). Now
-/// the end of the bytes is an error and the file fails at once. Here the small file's first
+/// Found by the `parquet` target (slow units: 66 s for one input): a page header holding an
+/// unknown field that is a list of more elements than there are bytes. The `parquet` crate's
+/// thrift reader skipped it element by element whatever the bytes left (a "skip" past the end
+/// of a `DOUBLE` succeeds with nothing read), so the read took up to a minute (the page froze).
+/// Now such a list is refused before the crate reads the header. Here the small file's first
 /// page header starts with field 15 (unknown to `PageHeader`) as a list (`0xf9`: field delta
 /// 15, type 9) of `DOUBLE`s (`0xf7`: size as a varint after it, element type 7) of 2^26
 /// elements (`0x80 0x80 0x80 0x20`); before the fix this took seconds and failed with another
@@ -193,6 +193,31 @@ fn a_page_header_listing_more_than_the_file_holds_fails_at_once() {
     let mut file = small_dictionary_file();
     file[4..10].copy_from_slice(&[0xf9, 0xf7, 0x80, 0x80, 0x80, 0x20]);
     let started = std::time::Instant::now();
-    assert_unreadable(&file, "read past the end of the fetched bytes");
+    assert_unreadable(&file, "a thrift list of 67108864 elements");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+}
+
+/// Found by the `parquet` target (slow units: 5 s each): the file's metadata (a thrift
+/// `FileMetaData`) holding an unknown field that is a list of 2^31 - 1 booleans. Skipping a
+/// boolean reads nothing, so the `parquet` crate looped 2^31 times per such list (seconds; a
+/// footer can hold many). Now the list is refused, as it claims more elements than there are
+/// bytes. Here the field (id 100 in the long form: `0x09`, zigzag varint `0xc8 0x01`; a list
+/// of booleans, `0xf1`, of `0xff 0xff 0xff 0xff 0x07` elements) goes last in the small file's
+/// metadata, before its stop byte; before the fix the file read (slowly) without an error.
+#[test]
+fn metadata_listing_more_than_the_file_holds_fails_at_once() {
+    let file = small_dictionary_file();
+    let footer = &file[file.len() - 8..];
+    let metadata_len = u32::from_le_bytes([footer[0], footer[1], footer[2], footer[3]]) as usize;
+    let stop = file.len() - 9;
+    assert_eq!(file[stop], 0, "FileMetaData ends with its stop byte");
+    let field = [0x09, 0xc8, 0x01, 0xf1, 0xff, 0xff, 0xff, 0xff, 0x07];
+    let mut edited = file[..stop].to_vec();
+    edited.extend(field);
+    edited.push(0);
+    edited.extend(((metadata_len + field.len()) as u32).to_le_bytes());
+    edited.extend(b"PAR1");
+    let started = std::time::Instant::now();
+    assert_unreadable(&edited, "a thrift list of 2147483647 elements in 1 bytes");
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
 }
