@@ -221,3 +221,30 @@ fn metadata_listing_more_than_the_file_holds_fails_at_once() {
     assert_unreadable(&edited, "a thrift list of 2147483647 elements in 1 bytes");
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
 }
+
+/// Found by the `parquet` target: a schema (mutated in a fixture's footer) with a `LIST` group
+/// whose child is `required` instead of `repeated`. The column assembler does not take such a
+/// schema, and the `parquet` crate's record API, which reads the rest, panicked on it ("Invalid
+/// list type"). Now the file is a read error. Here written with that schema (and one row).
+#[test]
+fn a_list_whose_child_is_not_repeated_is_an_error_not_a_panic() {
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+
+    let message = "message m { optional group tools (LIST) { required group list {
+        optional binary element (UTF8); } } }";
+    let schema = std::sync::Arc::new(parse_message_type(message).expect("schema"));
+    let mut file = Vec::new();
+    let props = std::sync::Arc::new(WriterProperties::builder().build());
+    let mut writer = SerializedFileWriter::new(&mut file, schema, props).expect("writer");
+    let mut group = writer.next_row_group().expect("row group");
+    let mut column = group.next_column().expect("column").expect("a column");
+    let values = [ByteArray::from("bash")];
+    column.typed::<ByteArrayType>().write_batch(&values, Some(&[2]), None).expect("values");
+    column.close().expect("column");
+    group.close().expect("row group");
+    writer.close().expect("file");
+    assert_unreadable(&file, "the LIST field `tools` is not of a shape read here");
+}

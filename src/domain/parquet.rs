@@ -381,11 +381,61 @@ fn rows_of_group(group: &dyn RowGroupReader) -> Result<Vec<Value>, ParquetReadEr
 
 /// The rows of one row group by the record API (`Row::to_json_value`).
 fn record_rows(group: &dyn RowGroupReader) -> Result<Vec<Value>, ParquetReadError> {
+    for field in group.metadata().schema_descr().root_schema().get_fields() {
+        record_api_reads(field).map_err(ParquetReadError)?;
+    }
     let mut rows = Vec::with_capacity(group.metadata().num_rows().max(0) as usize);
     for row in group.get_row_iter(None)? {
         rows.push(row?.to_json_value());
     }
     Ok(rows)
+}
+
+/// `Err` naming the field when the schema under `field` has a shape on which the `parquet`
+/// crate's record API (60.1, `record::reader::TreeBuilder::reader_tree`) panics instead of
+/// failing: a field without repetition, a `LIST` group whose one child is not `REPEATED` (or a
+/// group with no fields), a `MAP` group that is not one `REPEATED` group of one or two fields
+/// (the Parquet logical types spec, "Nested Types"). Found by the `parquet` fuzz target (a
+/// mutated schema: `required group list` in a `LIST`).
+fn record_api_reads(field: &parquet::schema::types::Type) -> Result<(), String> {
+    use parquet::basic::{ConvertedType, Repetition};
+    let info = field.get_basic_info();
+    let repetition = |field: &parquet::schema::types::Type| {
+        let info = field.get_basic_info();
+        info.has_repetition().then(|| info.repetition())
+    };
+    let misshapen = |kind: &str| {
+        Err(format!("the {kind} field `{}` is not of a shape read here", field.name()))
+    };
+    if !info.has_repetition() {
+        return misshapen("schema");
+    }
+    if field.is_primitive() {
+        return Ok(());
+    }
+    let fields = field.get_fields();
+    match info.converted_type() {
+        ConvertedType::LIST => {
+            let [repeated] = fields else { return misshapen("LIST") };
+            if repetition(repeated) != Some(Repetition::REPEATED)
+                || (!repeated.is_primitive() && repeated.get_fields().is_empty())
+            {
+                return misshapen("LIST");
+            }
+            record_api_reads(repeated)
+        }
+        ConvertedType::MAP | ConvertedType::MAP_KEY_VALUE => {
+            let [entries] = fields else { return misshapen("MAP") };
+            if entries.is_primitive()
+                || repetition(entries) != Some(Repetition::REPEATED)
+                || !(1..=2).contains(&entries.get_fields().len())
+            {
+                return misshapen("MAP");
+            }
+            entries.get_fields().iter().try_for_each(|field| record_api_reads(field))
+        }
+        _ => fields.iter().try_for_each(|field| record_api_reads(field)),
+    }
 }
 
 /// A row group whose column pages are checked ([`CheckedPages`]) before the `parquet` crate's
