@@ -1,12 +1,15 @@
 //! A walk over one Thrift compact-protocol struct (Apache Thrift,
 //! `doc/specs/thrift-compact-protocol.md`) that refuses lists, sets and maps claiming more
-//! elements than there are bytes left, before the `parquet` crate parses the struct.
+//! elements than there are bytes, before the `parquet` crate parses the struct.
 //!
-//! Every element of a compact-encoded list takes at least one byte (booleans in a list are one
-//! byte each), so such a claim is corrupt. The `parquet` crate (60.1) believes it when it skips
-//! a field it does not know: skipping a list of 2^31 booleans, which reads nothing per element,
-//! took seconds per list (the `parquet` fuzz target found footers and page headers that froze
-//! for 5 s to a minute). The walk takes one step per byte at most.
+//! The `parquet` crate (60.1) believes a list's size when it skips a field it does not know, and
+//! skips a boolean element, a `DOUBLE` or a UUID past the end of its input without reading
+//! anything: a page header or footer claiming a list of 2^31 booleans took seconds, and lists of
+//! lists took minutes (the `parquet` fuzz target found inputs taking 5 s to 80 s). The walk
+//! reads the struct as the crate skips it (a boolean element takes no byte) and refuses a list
+//! of more elements than the bytes left, and lists whose elements together outnumber the
+//! struct's bytes. In an encoding the spec allows every element takes at least one byte, so
+//! neither refuses a valid file; and the crate's skipping then takes at most one step per byte.
 //!
 //! Only that is checked: bytes the walk cannot read as a struct (a bad type, the end of the
 //! bytes) end the walk without an error, and the `parquet` crate reports what is wrong.
@@ -15,6 +18,8 @@
 enum Stop {
     /// A list, set or map of `n` elements with only `left` bytes after its header.
     Overlong { n: u64, left: u64 },
+    /// Lists, sets and maps of more elements in all than the struct's `len` bytes.
+    TooMany { len: u64 },
     /// Not a struct this walk can read: left to the `parquet` crate.
     Unreadable,
 }
@@ -23,13 +28,27 @@ enum Stop {
 const MAX_DEPTH: u32 = 64;
 
 /// `Err` with a description when the struct at the start of `bytes` holds a list, set or map
-/// that claims more elements than the bytes left after its header.
+/// that claims more elements than the bytes left after its header, or lists, sets and maps
+/// whose elements outnumber the struct's bytes.
 pub(super) fn check_struct(bytes: &[u8]) -> Result<(), String> {
-    let mut walk = Walk { bytes, pos: 0 };
-    match walk.structure(MAX_DEPTH) {
+    let mut walk = Walk { bytes, pos: 0, budget: bytes.len() as u64 };
+    let walked = walk.structure(MAX_DEPTH).and_then(|()| {
+        // The struct's own bytes bound its elements (the bytes after it are not its own).
+        let claimed = bytes.len() as u64 - walk.budget;
+        let len = walk.pos as u64;
+        if claimed > len {
+            Err(Stop::TooMany { len })
+        } else {
+            Ok(())
+        }
+    });
+    match walked {
         Err(Stop::Overlong { n, left }) => {
             Err(format!("a thrift list of {n} elements in {left} bytes (corrupt metadata)"))
         }
+        Err(Stop::TooMany { len }) => Err(format!(
+            "thrift lists of more elements in all than their {len} bytes (corrupt metadata)"
+        )),
         Ok(()) | Err(Stop::Unreadable) => Ok(()),
     }
 }
@@ -37,6 +56,8 @@ pub(super) fn check_struct(bytes: &[u8]) -> Result<(), String> {
 struct Walk<'a> {
     bytes: &'a [u8],
     pos: usize,
+    /// Elements that lists, sets and maps may still claim (all of `bytes` at the start).
+    budget: u64,
 }
 
 impl Walk<'_> {
@@ -85,15 +106,15 @@ impl Walk<'_> {
             if header >> 4 == 0 {
                 self.varint()?;
             }
-            self.value(header & 0x0f, depth, false)?;
+            self.value(header & 0x0f, depth)?;
         }
     }
 
-    /// A value of compact type `kind`; `element` for a list, set or map element (where a bool
-    /// is a byte, not part of the header).
-    fn value(&mut self, kind: u8, depth: u32, element: bool) -> Result<(), Stop> {
+    /// A value of compact type `kind`, as the `parquet` crate skips it: a boolean takes no byte
+    /// (in a struct its value is in the field header; in a list the spec gives it a byte, which
+    /// the crate does not read).
+    fn value(&mut self, kind: u8, depth: u32) -> Result<(), Stop> {
         match kind {
-            1 | 2 if element => self.skip(1),
             1 | 2 => Ok(()),
             3 => self.skip(1),
             4..=6 => self.varint().map(drop),
@@ -133,10 +154,14 @@ impl Walk<'_> {
         if n > left {
             return Err(Stop::Overlong { n, left });
         }
+        self.budget = match self.budget.checked_sub(n.saturating_mul(kinds.len() as u64)) {
+            Some(budget) => budget,
+            None => return Err(Stop::TooMany { len: self.bytes.len() as u64 }),
+        };
         let depth = depth.checked_sub(1).ok_or(Stop::Unreadable)?;
         for _ in 0..n {
             for &kind in kinds {
-                self.value(kind, depth, true)?;
+                self.value(kind, depth)?;
             }
         }
         Ok(())
