@@ -13,7 +13,7 @@
 mod assemble;
 mod thrift;
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -556,6 +556,29 @@ fn byte_arrays_fit(buf: &[u8], n: usize) -> bool {
     true
 }
 
+/// The bytes of [`SparseFile::get_read`], read as a page header is: reading past their end is
+/// an error (`UnexpectedEof`), not the end of the stream (`Ok(0)`).
+///
+/// The `parquet` crate (60.1) reads page headers (thrift compact) from this reader and skips
+/// the fields it does not know; skipping a `DOUBLE` or a UUID ignores the end of the input, so
+/// a corrupt header listing many of them spent up to a minute "skipping" nothing after the end
+/// (in the browser, a frozen page; slow units of the `parquet` fuzz target). With the end an
+/// error the header fails at once. Nothing reads these bytes to their end on purpose: headers
+/// are read field by field, page data with `get_bytes`. See also `thrift::check_struct`.
+struct EndIsAnError(Cursor<Bytes>);
+
+impl Read for EndIsAnError {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.read(buf)? {
+            0 if !buf.is_empty() => Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "read past the end of the fetched bytes",
+            )),
+            n => Ok(n),
+        }
+    }
+}
+
 /// A file of which only some byte ranges are in memory; reading outside them is an error.
 struct SparseFile {
     len: u64,
@@ -586,7 +609,7 @@ impl Length for SparseFile {
 }
 
 impl ChunkReader for SparseFile {
-    type T = Cursor<Bytes>;
+    type T = EndIsAnError;
 
     fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
         // A reader from `start` to the end of the fetched range that holds it.
@@ -599,7 +622,7 @@ impl ChunkReader for SparseFile {
                 if start + FOOTER_LEN != self.len {
                     thrift::check_struct(&bytes).map_err(ParquetError::General)?;
                 }
-                return Ok(Cursor::new(bytes));
+                return Ok(EndIsAnError(Cursor::new(bytes)));
             }
         }
         Err(ParquetError::General(format!("byte {start} was not fetched")))

@@ -6,10 +6,11 @@
 //! skips a boolean element, a `DOUBLE` or a UUID past the end of its input without reading
 //! anything: a page header or footer claiming a list of 2^31 booleans took seconds, and lists of
 //! lists took minutes (the `parquet` fuzz target found inputs taking 5 s to 80 s). The walk
-//! reads the struct as the crate skips it (a boolean element takes no byte) and refuses a list
-//! of more elements than the bytes left, and lists whose elements together outnumber the
-//! struct's bytes. In an encoding the spec allows every element takes at least one byte, so
-//! neither refuses a valid file; and the crate's skipping then takes at most one step per byte.
+//! refuses a list of more elements than the bytes left, and lists whose elements together
+//! outnumber the struct's bytes, reading the struct twice: as the spec writes it (a boolean
+//! list element is a byte) and as the crate skips it (no byte). In an encoding the spec allows
+//! every element takes at least one byte, and the two reads differ only for lists of booleans,
+//! which Parquet's footer and page headers do not have: so no valid file is refused.
 //!
 //! Only that is checked: bytes the walk cannot read as a struct (a bad type, the end of the
 //! bytes) end the walk without an error, and the `parquet` crate reports what is wrong.
@@ -31,7 +32,14 @@ const MAX_DEPTH: u32 = 64;
 /// that claims more elements than the bytes left after its header, or lists, sets and maps
 /// whose elements outnumber the struct's bytes.
 pub(super) fn check_struct(bytes: &[u8]) -> Result<(), String> {
-    let mut walk = Walk { bytes, pos: 0, budget: bytes.len() as u64 };
+    // Read as the spec says (a boolean element is a byte) and as the crate skips (no byte):
+    // a struct of no boolean list reads alike both ways.
+    walk(bytes, 1).and_then(|()| walk(bytes, 0))
+}
+
+/// One walk, a boolean list element taking `bool_len` bytes.
+fn walk(bytes: &[u8], bool_len: u64) -> Result<(), String> {
+    let mut walk = Walk { bytes, pos: 0, budget: bytes.len() as u64, bool_len };
     let walked = walk.structure(MAX_DEPTH).and_then(|()| {
         // The struct's own bytes bound its elements (the bytes after it are not its own).
         let claimed = bytes.len() as u64 - walk.budget;
@@ -58,6 +66,8 @@ struct Walk<'a> {
     pos: usize,
     /// Elements that lists, sets and maps may still claim (all of `bytes` at the start).
     budget: u64,
+    /// Bytes of a boolean list element: 1 as the spec writes it, 0 as the crate skips it.
+    bool_len: u64,
 }
 
 impl Walk<'_> {
@@ -106,15 +116,15 @@ impl Walk<'_> {
             if header >> 4 == 0 {
                 self.varint()?;
             }
-            self.value(header & 0x0f, depth)?;
+            self.value(header & 0x0f, depth, false)?;
         }
     }
 
-    /// A value of compact type `kind`, as the `parquet` crate skips it: a boolean takes no byte
-    /// (in a struct its value is in the field header; in a list the spec gives it a byte, which
-    /// the crate does not read).
-    fn value(&mut self, kind: u8, depth: u32) -> Result<(), Stop> {
+    /// A value of compact type `kind`; `element` for a list, set or map element (a boolean
+    /// takes `bool_len` bytes there; in a struct its value is in the field header).
+    fn value(&mut self, kind: u8, depth: u32, element: bool) -> Result<(), Stop> {
         match kind {
+            1 | 2 if element => self.skip(self.bool_len),
             1 | 2 => Ok(()),
             3 => self.skip(1),
             4..=6 => self.varint().map(drop),
@@ -161,7 +171,7 @@ impl Walk<'_> {
         let depth = depth.checked_sub(1).ok_or(Stop::Unreadable)?;
         for _ in 0..n {
             for &kind in kinds {
-                self.value(kind, depth)?;
+                self.value(kind, depth, true)?;
             }
         }
         Ok(())
