@@ -11,15 +11,19 @@
 //! No IO happens here; [`decode_file`] is the same over a whole file in memory.
 
 mod assemble;
+mod thrift;
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 use std::sync::Arc;
 
 use bytes::Bytes;
+use parquet::basic::{Encoding, Type as PhysicalType};
+use parquet::column::page::{Page, PageMetadata, PageReader};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::page_index::RowGroupPageIndex;
 use parquet::file::metadata::{
-    ParquetMetaData, ParquetMetaDataOptions, ParquetMetaDataReader, ParquetStatisticsPolicy,
+    ColumnChunkMetaData, ParquetMetaData, ParquetMetaDataOptions, ParquetMetaDataReader,
+    ParquetStatisticsPolicy,
 };
 use parquet::file::properties::ReaderProperties;
 use parquet::file::reader::{ChunkReader, FileReader, Length, RowGroupReader};
@@ -240,6 +244,9 @@ pub fn read_layout(file_len: u64, tail: &[u8]) -> Result<LayoutRead, ParquetRead
     if needed > tail_len {
         return Ok(LayoutRead::NeedTail(needed));
     }
+    let metadata_start = tail.len() - needed as usize;
+    thrift::check_struct(&tail[metadata_start..tail.len() - FOOTER_LEN as usize])
+        .map_err(ParquetReadError)?;
     // Column statistics are skipped: Trajex reads every row and never uses them, and in a
     // converted split's footer (one entry per column per row group, with min/max strings) they
     // were most of the parse: ~25 ms of a 0.9 MB footer in the browser.
@@ -258,14 +265,14 @@ pub fn read_layout(file_len: u64, tail: &[u8]) -> Result<LayoutRead, ParquetRead
         .row_groups()
         .iter()
         .map(|group| {
-            let (start, end) =
-                group.columns().iter().fold((u64::MAX, 0), |(start, end), column| {
-                    let (offset, len) = column.byte_range();
-                    (start.min(offset), end.max(offset + len))
-                });
-            RowGroupSpan { n_rows: group.num_rows().max(0) as u64, start: start.min(end), end }
+            let (mut start, mut end) = (u64::MAX, 0);
+            for column in group.columns() {
+                let (offset, len) = chunk_range(column)?;
+                (start, end) = (start.min(offset), end.max(offset + len));
+            }
+            Ok(RowGroupSpan { n_rows: group.num_rows().max(0) as u64, start: start.min(end), end })
         })
-        .collect();
+        .collect::<Result<_, ParquetReadError>>()?;
     let columns = metadata
         .file_metadata()
         .schema_descr()
@@ -281,6 +288,25 @@ pub fn read_layout(file_len: u64, tail: &[u8]) -> Result<LayoutRead, ParquetRead
         row_groups,
         footer: Footer(Arc::new(metadata)),
     }))
+}
+
+/// The byte range of a column chunk (offset, length), as `ColumnChunkMetaData::byte_range`
+/// gives it: from the dictionary page when there is one, else from the first data page.
+///
+/// # Errors
+/// A negative offset or length (corrupt metadata), on which `byte_range` panics (the `parquet`
+/// crate 60.1: "column start and length should not be negative"; found by the `parquet` fuzz
+/// target).
+fn chunk_range(column: &ColumnChunkMetaData) -> Result<(u64, u64), ParquetReadError> {
+    let start = column.dictionary_page_offset().unwrap_or(column.data_page_offset());
+    let len = column.compressed_size();
+    match (u64::try_from(start), u64::try_from(len)) {
+        (Ok(start), Ok(len)) => Ok((start, len)),
+        _ => Err(ParquetReadError(format!(
+            "column chunk `{}` at offset {start} with {len} bytes",
+            column.column_path()
+        ))),
+    }
 }
 
 /// Decodes row group `group_idx` of the file `layout` describes into JSON rows, from the bytes
@@ -316,6 +342,9 @@ pub fn decode_row_group(
 /// Decodes every row of a whole parquet file in memory (a local file the user opened).
 pub fn decode_file(bytes: Bytes) -> Result<Vec<Value>, ParquetReadError> {
     let len = bytes.len() as u64;
+    if let Some(metadata) = footer_metadata(&bytes) {
+        thrift::check_struct(metadata).map_err(ParquetReadError)?;
+    }
     let options = ReadOptionsBuilder::new()
         .with_encoding_stats_as_mask(true)
         .with_column_stats_policy(ParquetStatisticsPolicy::SkipAll)
@@ -330,9 +359,20 @@ pub fn decode_file(bytes: Bytes) -> Result<Vec<Value>, ParquetReadError> {
     Ok(rows)
 }
 
+/// The metadata bytes of a whole file (before its 8-byte footer), when the footer is there and
+/// the length it gives fits.
+fn footer_metadata(file: &[u8]) -> Option<&[u8]> {
+    let footer = file.len().checked_sub(FOOTER_LEN as usize).map(|at| &file[at..])?;
+    let len = u32::from_le_bytes([footer[0], footer[1], footer[2], footer[3]]) as usize;
+    let end = file.len() - FOOTER_LEN as usize;
+    (&footer[4..] == b"PAR1").then(|| file.get(end.checked_sub(len)?..end)).flatten()
+}
+
 /// The rows of one row group as JSON values: assembled from the columns when the schema
-/// allows (see [`assemble`]), else by the `parquet` crate's record API.
+/// allows (see [`assemble`]), else by the `parquet` crate's record API. Either way the pages
+/// are read through [`CheckedGroup`].
 fn rows_of_group(group: &dyn RowGroupReader) -> Result<Vec<Value>, ParquetReadError> {
+    let group = &CheckedGroup(group);
     match assemble::Plan::of(group.metadata().schema_descr()) {
         Some(plan) => plan.rows(group),
         None => record_rows(group),
@@ -341,11 +381,202 @@ fn rows_of_group(group: &dyn RowGroupReader) -> Result<Vec<Value>, ParquetReadEr
 
 /// The rows of one row group by the record API (`Row::to_json_value`).
 fn record_rows(group: &dyn RowGroupReader) -> Result<Vec<Value>, ParquetReadError> {
+    for field in group.metadata().schema_descr().root_schema().get_fields() {
+        record_api_reads(field).map_err(ParquetReadError)?;
+    }
     let mut rows = Vec::with_capacity(group.metadata().num_rows().max(0) as usize);
     for row in group.get_row_iter(None)? {
         rows.push(row?.to_json_value());
     }
     Ok(rows)
+}
+
+/// `Err` naming the field when the schema under `field` has a shape on which the `parquet`
+/// crate's record API (60.1, `record::reader::TreeBuilder::reader_tree`) panics instead of
+/// failing: a field without repetition, a `LIST` group whose one child is not `REPEATED` (or a
+/// group with no fields), a `MAP` group that is not one `REPEATED` group of one or two fields
+/// (the Parquet logical types spec, "Nested Types"). Found by the `parquet` fuzz target (a
+/// mutated schema: `required group list` in a `LIST`).
+fn record_api_reads(field: &parquet::schema::types::Type) -> Result<(), String> {
+    use parquet::basic::{ConvertedType, Repetition};
+    let info = field.get_basic_info();
+    let repetition = |field: &parquet::schema::types::Type| {
+        let info = field.get_basic_info();
+        info.has_repetition().then(|| info.repetition())
+    };
+    let misshapen = |kind: &str| {
+        Err(format!("the {kind} field `{}` is not of a shape read here", field.name()))
+    };
+    if !info.has_repetition() {
+        return misshapen("schema");
+    }
+    if field.is_primitive() {
+        return Ok(());
+    }
+    let fields = field.get_fields();
+    match info.converted_type() {
+        ConvertedType::LIST => {
+            let [repeated] = fields else { return misshapen("LIST") };
+            if repetition(repeated) != Some(Repetition::REPEATED)
+                || (!repeated.is_primitive() && repeated.get_fields().is_empty())
+            {
+                return misshapen("LIST");
+            }
+            record_api_reads(repeated)
+        }
+        ConvertedType::MAP | ConvertedType::MAP_KEY_VALUE => {
+            let [entries] = fields else { return misshapen("MAP") };
+            if entries.is_primitive()
+                || repetition(entries) != Some(Repetition::REPEATED)
+                || !(1..=2).contains(&entries.get_fields().len())
+            {
+                return misshapen("MAP");
+            }
+            entries.get_fields().iter().try_for_each(|field| record_api_reads(field))
+        }
+        _ => fields.iter().try_for_each(|field| record_api_reads(field)),
+    }
+}
+
+/// A row group whose column pages are checked ([`CheckedPages`]) before the `parquet` crate's
+/// column readers decode them.
+struct CheckedGroup<'a>(&'a dyn RowGroupReader);
+
+impl RowGroupReader for CheckedGroup<'_> {
+    fn metadata(&self) -> &parquet::file::metadata::RowGroupMetaData {
+        self.0.metadata()
+    }
+
+    fn num_columns(&self) -> usize {
+        self.0.num_columns()
+    }
+
+    fn get_column_page_reader(&self, i: usize) -> parquet::errors::Result<Box<dyn PageReader>> {
+        let Some(column) = self.0.metadata().columns().get(i) else {
+            return Err(ParquetError::General(format!("no column {i} in the row group")));
+        };
+        // The page reader calls `byte_range`, which panics on a negative offset or length.
+        chunk_range(column).map_err(|error| ParquetError::General(error.0))?;
+        let pages = self.0.get_column_page_reader(i)?;
+        Ok(Box::new(CheckedPages {
+            pages,
+            physical_type: column.column_type(),
+            has_dictionary: false,
+        }))
+    }
+
+    fn get_column_bloom_filter(&self, i: usize) -> Option<&parquet::bloom_filter::Sbbf> {
+        self.0.get_column_bloom_filter(i)
+    }
+
+    fn get_row_iter(
+        &self,
+        projection: Option<parquet::schema::types::Type>,
+    ) -> parquet::errors::Result<parquet::record::reader::RowIter<'_>> {
+        parquet::record::reader::RowIter::from_row_group(projection, self)
+    }
+}
+
+/// A column chunk's pages, refused where the `parquet` crate (60.1) would panic on them, which in
+/// the browser (built with `panic = "abort"`) kills the page. Both are corrupt chunks, so they
+/// are read errors here. Found by the `parquet` fuzz target (`fuzz/`).
+/// - A dictionary-encoded data page (`PLAIN_DICTIONARY`, `RLE_DICTIONARY`) before any dictionary
+///   page: its column reader panics ("Decoder for dict should have been set"). The format puts
+///   the dictionary page first (Apache Parquet `format/README.md`, "Column chunks").
+/// - A `BYTE_ARRAY` dictionary page whose `num_values` length-prefixed values (PLAIN: a `u32`
+///   little-endian length, then the bytes) do not fit in the page: the plain decoder reads a
+///   length past the end of the page and panics (`bit_util::read_num_bytes`).
+struct CheckedPages {
+    pages: Box<dyn PageReader>,
+    /// The column's physical type.
+    physical_type: PhysicalType,
+    /// A dictionary page was handed on.
+    has_dictionary: bool,
+}
+
+impl PageReader for CheckedPages {
+    fn get_next_page(&mut self) -> parquet::errors::Result<Option<Page>> {
+        let page = self.pages.get_next_page()?;
+        let refuse = |why: &str| Err(ParquetError::General(why.to_owned()));
+        match &page {
+            Some(Page::DictionaryPage { buf, num_values, .. }) => {
+                if self.physical_type == PhysicalType::BYTE_ARRAY
+                    && !byte_arrays_fit(buf, *num_values as usize)
+                {
+                    return refuse("a dictionary page shorter than its values");
+                }
+                self.has_dictionary = true;
+            }
+            Some(Page::DataPage { encoding, .. } | Page::DataPageV2 { encoding, .. })
+                if matches!(encoding, Encoding::PLAIN_DICTIONARY | Encoding::RLE_DICTIONARY)
+                    && !self.has_dictionary =>
+            {
+                return refuse("a dictionary-encoded data page before any dictionary page");
+            }
+            _ => {}
+        }
+        Ok(page)
+    }
+
+    fn peek_next_page(&mut self) -> parquet::errors::Result<Option<PageMetadata>> {
+        self.pages.peek_next_page()
+    }
+
+    fn skip_next_page(&mut self) -> parquet::errors::Result<()> {
+        // Rows are never skipped here; a skipped dictionary page would not be handed on, so a
+        // dictionary-encoded page after it is refused like one without a dictionary.
+        self.pages.skip_next_page()
+    }
+
+    fn at_record_boundary(&mut self) -> parquet::errors::Result<bool> {
+        self.pages.at_record_boundary()
+    }
+}
+
+impl Iterator for CheckedPages {
+    type Item = parquet::errors::Result<Page>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.get_next_page().transpose()
+    }
+}
+
+/// Whether `buf` holds `n` PLAIN-encoded `BYTE_ARRAY` values (each a `u32` little-endian length,
+/// then that many bytes). Stops at the first value that does not fit, so it runs in at most
+/// `buf.len() / 4` steps whatever `n` claims.
+fn byte_arrays_fit(buf: &[u8], n: usize) -> bool {
+    let mut at = 0usize;
+    for _ in 0..n {
+        let Some(&[a, b, c, d]) = buf.get(at..at + 4) else { return false };
+        at = at.saturating_add(4).saturating_add(u32::from_le_bytes([a, b, c, d]) as usize);
+        if at > buf.len() {
+            return false;
+        }
+    }
+    true
+}
+
+/// The bytes of [`SparseFile::get_read`], read as a page header is: reading past their end is
+/// an error (`UnexpectedEof`), not the end of the stream (`Ok(0)`).
+///
+/// The `parquet` crate (60.1) reads page headers (thrift compact) from this reader and skips
+/// the fields it does not know; skipping a `DOUBLE` or a UUID ignores the end of the input, so
+/// a corrupt header listing many of them spent up to a minute "skipping" nothing after the end
+/// (in the browser, a frozen page; slow units of the `parquet` fuzz target). With the end an
+/// error the header fails at once. Nothing reads these bytes to their end on purpose: headers
+/// are read field by field, page data with `get_bytes`. See also `thrift::check_struct`.
+struct EndIsAnError(Cursor<Bytes>);
+
+impl Read for EndIsAnError {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.read(buf)? {
+            0 if !buf.is_empty() => Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "read past the end of the fetched bytes",
+            )),
+            n => Ok(n),
+        }
+    }
 }
 
 /// A file of which only some byte ranges are in memory; reading outside them is an error.
@@ -378,14 +609,20 @@ impl Length for SparseFile {
 }
 
 impl ChunkReader for SparseFile {
-    type T = Cursor<Bytes>;
+    type T = EndIsAnError;
 
     fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
         // A reader from `start` to the end of the fetched range that holds it.
         for (offset, bytes) in &self.ranges {
             let end = offset + bytes.len() as u64;
             if start >= *offset && start < end {
-                return Ok(Cursor::new(bytes.slice((start - offset) as usize..)));
+                let bytes = bytes.slice((start - offset) as usize..);
+                // Every read here but the footer's last 8 bytes (the metadata reader's) starts
+                // a page header: refuse one that would take the parquet crate seconds.
+                if start + FOOTER_LEN != self.len {
+                    thrift::check_struct(&bytes).map_err(ParquetError::General)?;
+                }
+                return Ok(EndIsAnError(Cursor::new(bytes)));
             }
         }
         Err(ParquetError::General(format!("byte {start} was not fetched")))
