@@ -59,11 +59,16 @@ fn a_dictionary_encoded_page_without_its_dictionary_is_an_error_not_a_panic() {
         let error = decode_row_group(&layout, group_idx, span).expect_err(name);
         assert!(error.0.contains("dictionary page"), "{name}: {error}");
 
-        // A local file: one error row.
+        // A local file: its footer reads, so each row the broken group declares is an error
+        // (counts stay whole), naming the group.
         let rows = read_file(&file);
-        assert_eq!(rows.len(), 1, "{name}");
-        let message = rows[0].1.as_ref().expect_err(name).message.clone();
-        assert!(message.starts_with("not a readable Parquet file"), "{name}: {message}");
+        assert_eq!(rows.len() as u64, layout.n_rows, "{name}");
+        let broken: Vec<_> = rows.iter().filter_map(|(_, r)| r.as_ref().err()).collect();
+        assert_eq!(broken.len() as u64, group.n_rows, "{name}");
+        for error in broken {
+            assert!(error.message.starts_with(&format!("row group {group_idx}: ")), "{name}: {}", error.message);
+            assert!(error.message.contains("dictionary page"), "{name}: {}", error.message);
+        }
     }
 }
 
@@ -130,10 +135,14 @@ fn assert_unreadable(file: &[u8], why: &str) {
         Ok(LayoutRead::NeedTail(n)) => panic!("NeedTail({n}) for the whole file"),
         Err(error) => assert!(error.0.contains(why), "read_layout: {error}"),
     }
+    // A local file: one error for an unreadable footer, else one per row the broken group
+    // declares (counts stay whole); none is read.
     let rows = read_file(file);
-    assert_eq!(rows.len(), 1);
-    let message = &rows[0].1.as_ref().expect_err("read_file").message;
-    assert!(message.contains(why), "read_file: {message}");
+    assert!(!rows.is_empty());
+    for (_, row) in &rows {
+        let message = &row.as_ref().expect_err("read_file").message;
+        assert!(message.contains(why), "read_file: {message}");
+    }
 }
 
 #[test]
